@@ -1,0 +1,164 @@
+// The selected photo: full-size before/after canvases that fast previews of the visible region are
+// composited into, followed by the whole denoised image. Stale answers (for a strength the user has
+// already left) are dropped, so the last slider position always wins.
+import { apiErrorText, MAX_PREVIEW_SIDE, type HushApi, type Region, type Strength, type Thumbnail } from '../../../main/ipc/contract.ts';
+import { debounce, LatestPump } from './latest.ts';
+import { loadImage, makeCanvas, paintDifference } from './media.ts';
+import type { Rect } from './viewport.svelte.ts';
+
+/** Side of the fast preview crop: small enough to come back within a fraction of a second. */
+export const PREVIEW_SIDE = 384;
+
+export class ImageSession {
+  readonly width: number;
+  readonly height: number;
+  readonly before: HTMLCanvasElement;
+  readonly after: HTMLCanvasElement;
+  private readonly noiseCanvas: HTMLCanvasElement;
+  private noiseVersion = -1;
+  private noiseGain = 0;
+
+  /** Bumped whenever a canvas changes, so views redraw. */
+  version = $state(0);
+  /** Some denoised pixels exist (a preview crop or the full image). */
+  hasAfter = $state(false);
+  /** The full image has been denoised at the current target strength. */
+  fullDone = $state(false);
+  previewBusy = $state(false);
+  fullBusy = $state(false);
+  /** σ actually applied by the latest result (the estimate when the target is auto). */
+  appliedSigma = $state<number | null>(null);
+  lastPreviewMs = $state<number | null>(null);
+  lastFullMs = $state<number | null>(null);
+  error = $state<string | null>(null);
+
+  private target: Strength = 'auto';
+  private disposed = false;
+  private readonly pump: LatestPump<{ strength: Strength; region: Region }>;
+  private fullSeq = 0;
+  private readonly fullLater: ReturnType<typeof debounce<[Strength]>>;
+
+  constructor(
+    private readonly api: HushApi,
+    readonly fileId: string,
+    thumb: Thumbnail,
+    thumbImage: HTMLImageElement | null,
+  ) {
+    this.width = thumb.sourceWidth;
+    this.height = thumb.sourceHeight;
+    this.before = makeCanvas(this.width, this.height);
+    this.after = makeCanvas(this.width, this.height);
+    this.noiseCanvas = makeCanvas(1, 1);
+    for (const c of [this.before, this.after]) {
+      // CPU-backed: the removed-noise view reads these pixels back.
+      const ctx = c.getContext('2d', { willReadFrequently: true });
+      // Placeholder until real pixels arrive: the thumbnail scaled up.
+      if (thumbImage) ctx?.drawImage(thumbImage, 0, 0, this.width, this.height);
+    }
+    this.pump = new LatestPump((req) => this.runPreview(req.strength, req.region));
+    this.fullLater = debounce((s: Strength) => void this.runFull(s), 350);
+  }
+
+  /** Clip the visible rectangle to a preview-sized crop around its centre. */
+  static previewRegion(visible: Rect, width: number, height: number): Region {
+    const side = Math.min(PREVIEW_SIDE, MAX_PREVIEW_SIDE);
+    const w = Math.max(1, Math.min(side, visible.width || width, width));
+    const h = Math.max(1, Math.min(side, visible.height || height, height));
+    const cx = visible.width ? visible.x + visible.width / 2 : width / 2;
+    const cy = visible.height ? visible.y + visible.height / 2 : height / 2;
+    const left = Math.max(0, Math.min(width - w, Math.round(cx - w / 2)));
+    const top = Math.max(0, Math.min(height - h, Math.round(cy - h / 2)));
+    return { left, top, width: Math.round(w), height: Math.round(h) };
+  }
+
+  /** The strength the user is on now: new previews and the full image follow it. */
+  setTarget(strength: Strength, visible: Rect, opts: { full: boolean }): void {
+    const changed = strength !== this.target;
+    this.target = strength;
+    if (changed) this.fullDone = false;
+    this.pump.push({ strength, region: ImageSession.previewRegion(visible, this.width, this.height) });
+    if (opts.full && (changed || !this.fullDone)) this.fullLater(strength);
+  }
+
+  /** Ask for the visible region again (after a pan/zoom), at the current strength. */
+  refreshVisible(visible: Rect): void {
+    if (this.fullDone) return;
+    this.pump.push({ strength: this.target, region: ImageSession.previewRegion(visible, this.width, this.height) });
+  }
+
+  /** Start the whole image now (no debounce), e.g. when the file is first shown. */
+  startFull(strength: Strength): void {
+    this.target = strength;
+    this.fullLater.cancel();
+    void this.runFull(strength);
+  }
+
+  private async runPreview(strength: Strength, region: Region): Promise<void> {
+    if (this.disposed || strength !== this.target) return;
+    this.previewBusy = true;
+    try {
+      const res = await this.api.previewImage({ fileId: this.fileId, region, sigma: strength });
+      if (this.disposed || strength !== this.target) return;
+      const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
+      if (this.disposed || strength !== this.target) return;
+      // A finished full image at this strength is better than a crop: leave it alone.
+      if (this.fullDone) return;
+      const r = res.region;
+      this.before.getContext('2d')?.drawImage(b, r.left, r.top, r.width, r.height);
+      this.after.getContext('2d')?.drawImage(a, r.left, r.top, r.width, r.height);
+      this.appliedSigma = res.sigma;
+      this.lastPreviewMs = res.ms;
+      this.hasAfter = true;
+      this.error = null;
+      this.version++;
+    } catch (err) {
+      if (!this.disposed) this.error = apiErrorText(err);
+    } finally {
+      this.previewBusy = false;
+    }
+  }
+
+  private async runFull(strength: Strength): Promise<void> {
+    if (this.disposed) return;
+    const seq = ++this.fullSeq;
+    this.fullBusy = true;
+    try {
+      const res = await this.api.previewFull({ fileId: this.fileId, strength });
+      if (this.disposed || seq !== this.fullSeq || strength !== this.target || res.kind !== 'image') return;
+      const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
+      if (this.disposed || seq !== this.fullSeq || strength !== this.target) return;
+      const bc = this.before.getContext('2d');
+      const ac = this.after.getContext('2d');
+      bc?.clearRect(0, 0, this.width, this.height);
+      ac?.clearRect(0, 0, this.width, this.height);
+      bc?.drawImage(b, 0, 0, this.width, this.height);
+      ac?.drawImage(a, 0, 0, this.width, this.height);
+      this.appliedSigma = res.sigma;
+      this.lastFullMs = res.ms;
+      this.hasAfter = true;
+      this.fullDone = true;
+      this.error = null;
+      this.version++;
+    } catch (err) {
+      if (!this.disposed && seq === this.fullSeq) this.error = apiErrorText(err);
+    } finally {
+      if (seq === this.fullSeq) this.fullBusy = false;
+    }
+  }
+
+  /** The removed noise (before − after), magnified `gain` times around mid-grey. */
+  noise(gain: number): HTMLCanvasElement {
+    if (this.noiseVersion !== this.version || this.noiseGain !== gain) {
+      paintDifference(this.before, this.after, this.noiseCanvas, gain);
+      this.noiseVersion = this.version;
+      this.noiseGain = gain;
+    }
+    return this.noiseCanvas;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pump.stop();
+    this.fullLater.cancel();
+  }
+}
