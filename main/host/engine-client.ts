@@ -142,10 +142,13 @@ export class EngineClient implements EngineApi {
       const stderr = child.stderrTail();
       const info: CrashInfo = { pid: child.pid, stderr, ...describeExit(code, signal, stderr) };
       const err = new HushError('engine-crashed', info.message);
+      // Sweep before rejecting: rejection forgets the calls' output folders.
+      const swept = Promise.all([...conn.outDirs].map((dir) => sweepPartials(dir, child.pid)));
       failStart(err);
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
-      for (const dir of conn.outDirs) void sweepPartials(dir, child.pid);
+      void swept.finally(() => {
+        for (const p of pending.values()) p.reject(err);
+        pending.clear();
+      });
       if (!conn.closing) for (const l of this.crashListeners) l(info);
     });
     return conn;
@@ -198,6 +201,7 @@ export class EngineClient implements EngineApi {
     if (options.signal?.aborted) throw new HushError('cancelled', 'cancelled');
     const conn = this.connect();
     await conn.ready;
+    if (options.signal?.aborted) throw new HushError('cancelled', 'cancelled');
     const id = this.nextId++;
     return new Promise<MethodResult<M>>((resolve, reject) => {
       const onAbort = (): void => conn.child.postMessage({ kind: 'cancel', id });
