@@ -1,0 +1,506 @@
+// HushApi implemented once, on top of the engine: the Electron main process and the web bridge both
+// serve exactly these handlers (the transports differ only in how files get granted and how a folder
+// is chosen). Requests arrive already validated by dispatch.ts; paths come only from the FileRegistry.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import sharp, { type Metadata } from 'sharp';
+import type { DenoiseRequest, EngineApi, EngineInfo } from '../engine/engine-api.ts';
+import type { FileOutcome, JobEvent } from '../engine/jobs/events.ts';
+import type { MediaKind } from '../engine/types.ts';
+import {
+  ACCEPTED_EXTENSIONS,
+  MAX_PREVIEW_SECONDS,
+  type AppInfo,
+  type AudioOverview,
+  type Channel,
+  type EngineStatus,
+  type EventName,
+  type EventPayload,
+  type ExportFileResult,
+  type ExportRequest,
+  type ExportSummary,
+  type FullPreview,
+  type Region,
+  type Settings,
+} from './contract.ts';
+import type { HandlerMap } from './dispatch.ts';
+import type { FileRegistry, GrantedFile } from './file-registry.ts';
+import { IpcFailure, toApiError } from './ipc-failure.ts';
+import { decodeWavMono, renderSpectrogram, toDataUrl, waveformOf } from './media.ts';
+import type { SettingsStore } from './settings-store.ts';
+
+/** The engine as the handlers see it: the current client (it changes after a restart) and its state. */
+export interface EngineHost {
+  api(): EngineApi;
+  status(): EngineStatus;
+  onStatus(listener: (status: EngineStatus) => void): () => void;
+}
+
+export type EmitEvent = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export interface HandlerDeps {
+  readonly engine: EngineHost;
+  readonly registry: FileRegistry;
+  readonly settings: SettingsStore;
+  readonly emit: EmitEvent;
+  /** Ask the user for an output folder (Electron: dialog; web: the folder set at start). */
+  pickOutputFolder(): Promise<string | null>;
+  /** Show a file in the system file manager; false where that is not possible. */
+  reveal(file: string): Promise<boolean>;
+  readonly app: Pick<AppInfo, 'name' | 'version' | 'transport' | 'platform' | 'versions' | 'capabilities'>;
+}
+
+/** A full preview without its per-call fields. */
+type FullPreviewBody = FullPreview extends infer P ? (P extends FullPreview ? Omit<P, 'cached' | 'ms'> : never) : never;
+
+/** Most full previews kept in memory (they hold whole images/recordings as data URLs). */
+const FULL_PREVIEW_CACHE = 4;
+/** Longest stretch a full audio preview renders (the engine caps one preview call at 10 minutes). */
+const MAX_FULL_AUDIO_SECONDS = 600;
+
+export interface Handlers {
+  readonly map: HandlerMap<Channel>;
+  /** Stop listening to the engine (for tests and shutdown). */
+  dispose(): void;
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { registry, settings, emit } = deps;
+  const engine = (): EngineApi => deps.engine.api();
+  const fullCache = new Map<string, Promise<FullPreviewBody>>();
+  const metaCache = new Map<string, Promise<ImageMeta>>();
+  const durationCache = new Map<string, Promise<number>>();
+  let running: { batchId: string; cancel: () => void } | null = null;
+  let engineInfo: Promise<EngineInfo | null> | null = null;
+
+  const unsubscribe = deps.engine.onStatus((status) => {
+    if (status.state === 'restarted' || status.state === 'crashed') engineInfo = null;
+    emit('engine:status', status);
+  });
+
+  const input = async (id: string, kind?: MediaKind): Promise<GrantedFile> => {
+    const f = await registry.resolveInput(id);
+    if (kind && f.kind !== kind) throw new IpcFailure('invalid-request', `${f.name} is not ${kind === 'image' ? 'an image' : 'a recording'}.`);
+    return f;
+  };
+
+  const imageMeta = (f: GrantedFile): Promise<ImageMeta> => {
+    let p = metaCache.get(f.id);
+    if (!p) {
+      p = readImageMeta(f.realPath);
+      p.catch(() => metaCache.delete(f.id));
+      metaCache.set(f.id, p);
+    }
+    return p;
+  };
+
+  const audioDuration = (f: GrantedFile): Promise<number> => {
+    let p = durationCache.get(f.id);
+    if (!p) {
+      p = engine().audioOverview({ path: f.realPath, points: 1 }).then((o) => o.durationSec);
+      p.catch(() => durationCache.delete(f.id));
+      durationCache.set(f.id, p);
+    }
+    return p;
+  };
+
+  const settingsView = async (): Promise<Settings> => {
+    const s = settings.get();
+    let outputFolder: Settings['outputFolder'] = null;
+    if (s.outputFolder) outputFolder = await registry.grantOutputFolder(s.outputFolder).catch(() => null);
+    return { ...s.preferences, outputFolder };
+  };
+
+  const map: HandlerMap<Channel> = {
+    'files:list': async () => registry.list(),
+
+    'files:remove': async ({ ids }) => {
+      registry.remove(ids);
+      for (const key of [...fullCache.keys()]) if (ids.some((id) => key.startsWith(`${id}|`))) fullCache.delete(key);
+      for (const id of ids) {
+        metaCache.delete(id);
+        durationCache.delete(id);
+      }
+      return null;
+    },
+
+    'files:thumbnail': async ({ fileId, maxSide }) => {
+      const f = await input(fileId, 'image');
+      const [meta, thumb] = await Promise.all([imageMeta(f), engine().thumbnail(f.realPath, maxSide ?? 256)]);
+      return {
+        fileId,
+        dataUrl: toDataUrl(thumb.data, thumb.mime),
+        width: thumb.width,
+        height: thumb.height,
+        sourceWidth: meta.width,
+        sourceHeight: meta.height,
+        format: meta.format,
+        bitDepth: meta.bitDepth,
+        hasAlpha: meta.hasAlpha,
+      };
+    },
+
+    'files:audio-overview': async ({ fileId, columns = 1024, spectrogramHeight = 256 }) => {
+      const f = await input(fileId, 'audio');
+      const overview = await engine().audioOverview({ path: f.realPath, points: columns });
+      // The spectrogram needs samples: the engine hands them out as a WAV excerpt at 0 dB (untouched).
+      const seconds = Math.min(overview.durationSec, MAX_FULL_AUDIO_SECONDS);
+      const pcm = seconds > 0
+        ? decodeWavMono((await engine().previewAudio({ path: f.realPath, reductionDb: 0, startSec: 0, durationSec: seconds })).before)
+        : null;
+      const spectrogram = await renderSpectrogram(pcm?.mono ?? new Float32Array(0), overview.sampleRate, columns, spectrogramHeight);
+      const clamp = (v: number): number => (Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
+      return {
+        fileId,
+        durationSec: overview.durationSec,
+        sampleRate: overview.sampleRate,
+        channels: overview.channels,
+        format: f.ext === 'wave' ? 'wav' : f.ext === 'oga' ? 'ogg' : f.ext,
+        waveform: { min: Array.from(overview.min, clamp), max: Array.from(overview.max, clamp), columns: overview.min.length },
+        spectrogram,
+      };
+    },
+
+    'files:estimate': async ({ fileId }) => {
+      const f = await input(fileId);
+      const e = await engine().estimate(f.realPath);
+      return e.kind === 'image' ? { kind: 'image', fileId, sigma: e.sigma } : { kind: 'audio', fileId, snrDb: e.snrDb, reductionDb: e.reductionDb };
+    },
+
+    'preview:image': async ({ fileId, region, sigma }) => {
+      const f = await input(fileId, 'image');
+      const meta = await imageMeta(f);
+      const clamped = clampRegion(region, meta.width, meta.height);
+      const t0 = performance.now();
+      const p = await engine().previewImage({ path: f.realPath, sigma, region: clamped });
+      return {
+        fileId,
+        region: { left: p.region.left, top: p.region.top, width: p.region.width, height: p.region.height },
+        before: toDataUrl(p.before.data, p.before.mime),
+        after: toDataUrl(p.after.data, p.after.mime),
+        sigma: p.sigma,
+        ms: performance.now() - t0,
+      };
+    },
+
+    'preview:audio': async ({ fileId, startSec, durationSec, reductionDb }) => {
+      const f = await input(fileId, 'audio');
+      const total = await audioDuration(f);
+      const start = Math.min(startSec, Math.max(0, total - 0.05));
+      const length = Math.max(0.05, Math.min(durationSec, MAX_PREVIEW_SECONDS, total - start));
+      const t0 = performance.now();
+      const p = await engine().previewAudio({ path: f.realPath, reductionDb, startSec: start, durationSec: length });
+      const frames = wavFrames(p.after, p.channels);
+      return {
+        fileId,
+        startSec: p.startSec,
+        durationSec: frames / p.sampleRate,
+        sampleRate: p.sampleRate,
+        before: toDataUrl(p.before, 'audio/wav'),
+        after: toDataUrl(p.after, 'audio/wav'),
+        reductionDb: p.reductionDb,
+        ms: performance.now() - t0,
+      };
+    },
+
+    'preview:full': async ({ fileId, strength }) => {
+      const f = await input(fileId);
+      const key = `${fileId}|${strength}`;
+      const t0 = performance.now();
+      let entry = fullCache.get(key);
+      const cached = entry !== undefined;
+      if (!entry) {
+        entry = f.kind === 'image' ? renderFullImage(f, strength) : renderFullAudio(f, strength);
+        fullCache.set(key, entry);
+        entry.catch(() => fullCache.delete(key));
+        while (fullCache.size > FULL_PREVIEW_CACHE) fullCache.delete(fullCache.keys().next().value as string);
+      } else {
+        // Refresh its place in the LRU order.
+        fullCache.delete(key);
+        fullCache.set(key, entry);
+      }
+      const value = await entry;
+      return { ...value, cached, ms: performance.now() - t0 } as FullPreview;
+    },
+
+    'output:choose-folder': async () => {
+      const picked = await deps.pickOutputFolder();
+      if (!picked) return null;
+      const folder = await registry.grantOutputFolder(picked);
+      await settings.setOutputFolder(folder.displayPath);
+      return folder;
+    },
+
+    'export:start': async (request) => {
+      if (running) throw new IpcFailure('busy', 'An export is already running; wait for it or cancel it.');
+      const batchId = `b_${randomBytes(6).toString('base64url')}`;
+      let cancelled = false;
+      running = { batchId, cancel: () => { cancelled = true; } };
+      try {
+        return await runExport(batchId, request, (cancel) => {
+          running = { batchId, cancel: () => { cancelled = true; cancel(); } };
+          if (cancelled) cancel();
+        }, () => cancelled);
+      } finally {
+        running = null;
+      }
+    },
+
+    'export:cancel': async () => {
+      running?.cancel();
+      return null;
+    },
+
+    'shell:reveal': async ({ id }) => ({ revealed: await deps.reveal(await registry.resolveRevealable(id)) }),
+
+    'settings:get': settingsView,
+
+    'settings:set': async (patch) => {
+      await settings.update(patch);
+      return settingsView();
+    },
+
+    'app:info': async () => {
+      if (!engineInfo) {
+        engineInfo = engine().info().catch(() => null);
+      }
+      const info = await engineInfo;
+      if (!info) engineInfo = null; // try again next time
+      return {
+        ...deps.app,
+        engine: info && {
+          backend: info.backend.name + (info.backend.simd && info.backend.name === 'wasm' ? ' (SIMD)' : ''),
+          threads: info.backend.threads,
+          models: (['image', 'audio'] as const).flatMap((kind) => {
+            const m = info.models[kind];
+            return m ? [{ name: m.name, kind, parameters: m.params, description: `version ${m.version}` }] : [];
+          }),
+        },
+        accepts: { image: [...ACCEPTED_EXTENSIONS.image], audio: [...ACCEPTED_EXTENSIONS.audio] },
+      };
+    },
+
+    'engine:status': async () => deps.engine.status(),
+  };
+
+  async function renderFullImage(f: GrantedFile, strength: number | 'auto'): Promise<FullPreviewBody> {
+    const meta = await imageMeta(f);
+    const p = await engine().previewImage({ path: f.realPath, sigma: strength, maxSide: Math.min(8192, Math.max(meta.width, meta.height)) });
+    return {
+      kind: 'image',
+      fileId: f.id,
+      width: p.after.width,
+      height: p.after.height,
+      before: toDataUrl(p.before.data, p.before.mime),
+      after: toDataUrl(p.after.data, p.after.mime),
+      sigma: p.sigma,
+    };
+  }
+
+  async function renderFullAudio(f: GrantedFile, strength: number | 'auto'): Promise<FullPreviewBody> {
+    const total = await audioDuration(f);
+    const seconds = Math.max(0.05, Math.min(total, MAX_FULL_AUDIO_SECONDS));
+    const p = await engine().previewAudio({ path: f.realPath, reductionDb: strength, startSec: 0, durationSec: seconds });
+    const after = decodeWavMono(p.after);
+    const columns = 1024;
+    const afterOverview: Omit<AudioOverview, 'fileId' | 'format'> = {
+      durationSec: after.durationSec,
+      sampleRate: after.sampleRate,
+      channels: p.channels,
+      waveform: waveformOf(after.mono, columns),
+      spectrogram: await renderSpectrogram(after.mono, after.sampleRate, columns, 256),
+    };
+    return {
+      kind: 'audio',
+      fileId: f.id,
+      sampleRate: p.sampleRate,
+      durationSec: after.durationSec,
+      before: toDataUrl(p.before, 'audio/wav'),
+      after: toDataUrl(p.after, 'audio/wav'),
+      afterOverview,
+      reductionDb: p.reductionDb,
+    };
+  }
+
+  async function runExport(
+    batchId: string,
+    request: ExportRequest,
+    setCancel: (cancel: () => void) => void,
+    isCancelled: () => boolean,
+  ): Promise<ExportSummary> {
+    const t0 = performance.now();
+    const folderPath = await registry.resolveOutputFolder(request.outputFolderId);
+    const outputFolder = { id: request.outputFolderId, displayPath: folderPath };
+    const files = await Promise.all(request.items.map((item) => input(item.fileId)));
+    const seen = new Set<string>();
+    for (const f of files) {
+      if (seen.has(f.id)) throw new IpcFailure('invalid-request', `${f.name} is listed twice in the export.`);
+      seen.add(f.id);
+    }
+    checkPatternTokens(request.namePattern);
+    const date = new Date().toISOString().slice(0, 10);
+    const patternFor = (f: GrantedFile, index: number): string =>
+      request.namePattern.replaceAll('{date}', date).replaceAll('{ext}', f.ext).replaceAll('{index}', String(index + 1));
+    // Granted inputs in the output folder are reserved, so no output ever lands on one of them
+    // (the engine already protects the inputs of the batch itself).
+    const reservedOutputs = registry.inputRealPaths().filter((p) => path.dirname(p) === folderPath);
+
+    const base: Omit<DenoiseRequest, 'files' | 'namePattern'> = {
+      outDir: folderPath,
+      imageFormat: request.image.format === 'same' ? undefined : request.image.format,
+      audioFormat: request.audio.format === 'same' ? undefined : request.audio.format,
+      quality: request.image.quality,
+      sampleFormat: request.audio.sampleFormat === 'same' ? undefined : request.audio.sampleFormat,
+      overwrite: request.collision === 'overwrite-previous',
+      reservedOutputs,
+    };
+    // One engine batch when every file gets the same pattern (the engine overlaps decode and
+    // inference across files); one batch per file when {ext}/{index} make names differ.
+    const patterns = files.map(patternFor);
+    const groups: { indices: number[]; pattern: string }[] = patterns.every((p) => p === patterns[0])
+      ? [{ indices: files.map((_, i) => i), pattern: patterns[0] }]
+      : files.map((_, i) => ({ indices: [i], pattern: patterns[i] }));
+
+    const total = files.length;
+    const weights = files.map((f) => Math.max(1, f.sizeBytes));
+    const totalWeight = weights.reduce((a, b) => a + b, 0);
+    const outcomes: (FileOutcome | null)[] = new Array(total).fill(null);
+    let completed = 0;
+    let doneWeight = 0;
+
+    for (const group of groups) {
+      if (isCancelled()) break;
+      const groupWeight = group.indices.reduce((a, i) => a + weights[i], 0);
+      const handle = engine().denoise(
+        {
+          ...base,
+          namePattern: group.pattern,
+          files: group.indices.map((i) => {
+            const strength = request.items[i].strength;
+            return files[i].kind === 'image' ? { path: files[i].realPath, sigma: strength } : { path: files[i].realPath, reductionDb: strength };
+          }),
+        },
+        (event: JobEvent) => {
+          const overall = (doneWeight + event.overall * groupWeight) / totalWeight;
+          const elapsed = (performance.now() - t0) / 1000;
+          const etaSec = groups.length === 1 ? event.etaSeconds : overall > 0.02 && elapsed > 1 ? (elapsed * (1 - overall)) / overall : null;
+          if (event.type === 'file') completed++;
+          const local = event.type === 'progress' ? event.index : event.outcome.index;
+          const index = group.indices[local];
+          if (index === undefined) return;
+          emit('export:progress', {
+            batchId,
+            fileId: files[index].id,
+            index,
+            total,
+            stage: event.type === 'progress' ? event.stage : stageOfOutcome(event.outcome),
+            fileFraction: event.type === 'progress' ? clamp01(event.fraction) : 1,
+            overallFraction: clamp01(overall),
+            etaSec: etaSec === null ? null : Math.max(0, etaSec),
+            completed,
+          });
+        },
+      );
+      setCancel(() => handle.cancel());
+      const summary = await handle.result;
+      for (const o of summary.outcomes) {
+        const index = group.indices[o.index];
+        if (index !== undefined) outcomes[index] = o;
+      }
+      doneWeight += groupWeight;
+    }
+
+    const results: ExportFileResult[] = files.map((f, i) => toFileResult(f, outcomes[i]));
+    return {
+      batchId,
+      outputFolder,
+      results,
+      succeeded: results.filter((r) => r.status === 'done').length,
+      failed: results.filter((r) => r.status === 'failed').length,
+      cancelled: isCancelled(),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+
+  function toFileResult(f: GrantedFile, o: FileOutcome | null): ExportFileResult {
+    const base = { fileId: f.id, name: f.name };
+    if (!o || o.status === 'cancelled') return { ...base, status: 'cancelled' };
+    if (o.status === 'failed') return { ...base, status: 'failed', error: { code: o.error.code, message: o.error.message } };
+    if (o.status === 'skipped') return { ...base, status: 'skipped', outputName: path.basename(o.output), outputDisplayPath: o.output };
+    let outputId: string | undefined;
+    try {
+      outputId = registry.registerOutput(o.result.output);
+    } catch (err) {
+      return { ...base, status: 'failed', error: toApiError(err) };
+    }
+    return {
+      ...base,
+      status: 'done',
+      outputId,
+      outputName: path.basename(o.result.output),
+      outputDisplayPath: o.result.output,
+      strength: o.result.strength,
+      ...(o.result.estimate !== undefined ? { estimate: o.result.estimate } : {}),
+      seconds: o.result.seconds,
+    };
+  }
+
+  return { map, dispose: unsubscribe };
+}
+
+interface ImageMeta {
+  readonly width: number;
+  readonly height: number;
+  readonly format: string;
+  readonly bitDepth: number;
+  readonly hasAlpha: boolean;
+}
+
+/** Header-only read (sharp runs it off the main thread): displayed size after EXIF orientation. */
+async function readImageMeta(file: string): Promise<ImageMeta> {
+  let m: Metadata;
+  try {
+    m = await sharp(file, { animated: false, limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new IpcFailure('corrupt-file', `${path.basename(file)} could not be read as an image (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  if (!m.width || !m.height) throw new IpcFailure('corrupt-file', `${path.basename(file)} has no image size.`);
+  const swap = (m.orientation ?? 1) >= 5;
+  const depth: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
+  return {
+    width: swap ? m.height : m.width,
+    height: swap ? m.width : m.height,
+    format: m.format ?? 'unknown',
+    bitDepth: depth[m.depth ?? 'uchar'] ?? 8,
+    hasAlpha: m.hasAlpha ?? false,
+  };
+}
+
+export function clampRegion(r: Region, width: number, height: number): Region {
+  const w = Math.min(r.width, width);
+  const h = Math.min(r.height, height);
+  return { left: Math.min(r.left, width - w), top: Math.min(r.top, height - h), width: w, height: h };
+}
+
+const KNOWN_TOKENS = new Set(['{name}', '{ext}', '{date}', '{index}']);
+function checkPatternTokens(pattern: string): void {
+  for (const token of pattern.match(/\{[^}]*\}/g) ?? []) {
+    if (!KNOWN_TOKENS.has(token)) throw new IpcFailure('invalid-request', `Unknown name token ${token}; use {name}, {ext}, {date} or {index}.`);
+  }
+}
+
+function stageOfOutcome(o: FileOutcome): 'done' | 'failed' | 'cancelled' | 'skipped' {
+  return o.status;
+}
+
+const clamp01 = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
+
+/** Sample frames in a WAV's data chunk. */
+function wavFrames(wav: Uint8Array, channels: number): number {
+  try {
+    const pcm = decodeWavMono(wav);
+    return pcm.mono.length;
+  } catch {
+    return Math.max(0, Math.floor((wav.byteLength - 44) / (2 * channels)));
+  }
+}

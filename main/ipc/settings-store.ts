@@ -1,0 +1,88 @@
+// Persisted preferences (JSON in the app's data folder). Writes are atomic (temp file + rename) and
+// serialised, and a damaged or older file never stops the app: each field that fails its schema
+// falls back to the default.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_PREFERENCES, PreferencesSchema, type Preferences, type SettingsPatch } from './contract.ts';
+
+const StoredSchema = z.object({
+  preferences: z.record(z.string(), z.unknown()).optional(),
+  /** Absolute path of the last output folder the user chose (re-granted at start when it still exists). */
+  outputFolder: z.string().nullable().optional(),
+});
+
+export interface StoredSettings {
+  readonly preferences: Preferences;
+  readonly outputFolder: string | null;
+}
+
+/** Write `data` to `file` so that readers see either the old or the new content, never half. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export class SettingsStore {
+  private state: StoredSettings = { preferences: { ...DEFAULT_PREFERENCES }, outputFolder: null };
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  /** Read the file; anything missing or invalid takes its default. */
+  async load(): Promise<StoredSettings> {
+    const text = await readFile(this.file, 'utf8').catch(() => null);
+    let stored: z.infer<typeof StoredSchema> = {};
+    if (text !== null) {
+      try {
+        const parsed = StoredSchema.safeParse(JSON.parse(text));
+        if (parsed.success) stored = parsed.data;
+      } catch {
+        // unreadable JSON: start from defaults, the next save replaces it
+      }
+    }
+    const preferences: Record<string, unknown> = { ...DEFAULT_PREFERENCES };
+    const shape = PreferencesSchema.shape;
+    for (const [key, value] of Object.entries(stored.preferences ?? {})) {
+      if (!(key in shape)) continue;
+      const ok = shape[key as keyof typeof shape].safeParse(value);
+      if (ok.success) preferences[key] = ok.data;
+    }
+    this.state = { preferences: PreferencesSchema.parse(preferences), outputFolder: stored.outputFolder ?? null };
+    return this.state;
+  }
+
+  get(): StoredSettings {
+    return this.state;
+  }
+
+  async update(patch: SettingsPatch): Promise<StoredSettings> {
+    const preferences = PreferencesSchema.parse({ ...this.state.preferences, ...stripUndefined(patch) });
+    this.state = { ...this.state, preferences };
+    await this.save();
+    return this.state;
+  }
+
+  async setOutputFolder(folder: string | null): Promise<void> {
+    this.state = { ...this.state, outputFolder: folder };
+    await this.save();
+  }
+
+  private save(): Promise<void> {
+    const snapshot = JSON.stringify({ preferences: this.state.preferences, outputFolder: this.state.outputFolder }, null, 2);
+    this.writes = this.writes.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot + '\n'));
+    return this.writes;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
