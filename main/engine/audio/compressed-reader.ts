@@ -77,7 +77,12 @@ async function lastOggPage(src: FileSource): Promise<{ granule: number; eos: boo
       const dv = new DataView(tail.buffer, tail.byteOffset + i);
       const lo = dv.getUint32(6, true);
       const hi = dv.getInt32(10, true);
-      return { granule: hi * 0x100000000 + lo, eos: (tail[i + 5] & 4) !== 0 };
+      // The page must also be complete: header, segment table and body all inside the file.
+      const nSeg = tail[i + 26];
+      let body = 0;
+      for (let k = 0; k < nSeg && i + 27 + k < tail.length; k++) body += tail[i + 27 + k];
+      const complete = i + 27 + nSeg + body <= tail.length;
+      return { granule: hi * 0x100000000 + lo, eos: complete && (tail[i + 5] & 4) !== 0 };
     }
   }
   return null;
@@ -86,7 +91,7 @@ async function lastOggPage(src: FileSource): Promise<{ granule: number; eos: boo
 async function oggFacts(src: FileSource, head: Uint8Array, codec: 'vorbis' | 'flac'): Promise<StreamFacts> {
   const packet = 27 + head[26];
   const last = await lastOggPage(src);
-  const truncated = last && !last.eos ? `${src.name} is truncated: the Ogg stream has no end-of-stream page.` : undefined;
+  const truncated = last && !last.eos ? `${src.name} is truncated: the Ogg stream does not end with a complete end-of-stream page.` : undefined;
   if (codec === 'vorbis') {
     const channels = head[packet + 11];
     const sampleRate = new DataView(head.buffer, head.byteOffset).getUint32(packet + 12, true);
