@@ -86,21 +86,31 @@ function plan(n: number): FftPlan {
 /** In-place complex FFT of length m (sign −1 forward, +1 inverse, unscaled). Input already bit-reversed. */
 function complexFft(p: FftPlan, re: Float64Array, im: Float64Array, sign: number): void {
   const m = p.m;
-  for (let size = 2; size <= m; size <<= 1) {
+  const cosT = p.cos, sinT = p.sin;
+  // first stage (size 2) has only the trivial twiddle
+  for (let a = 0; a < m; a += 2) {
+    const xr = re[a + 1], xi = im[a + 1];
+    re[a + 1] = re[a] - xr;
+    im[a + 1] = im[a] - xi;
+    re[a] += xr;
+    im[a] += xi;
+  }
+  for (let size = 4; size <= m; size <<= 1) {
     const half = size >> 1;
     const step = m / size;
-    for (let start = 0; start < m; start += size) {
-      for (let j = 0, k = 0; j < half; j++, k += step) {
-        const wr = p.cos[k];
-        const wi = sign * p.sin[k];
-        const a = start + j;
+    for (let j = 0; j < half; j++) {
+      const wr = cosT[j * step];
+      const wi = sign * sinT[j * step];
+      for (let a = j; a < m; a += size) {
         const b = a + half;
-        const xr = re[b] * wr - im[b] * wi;
-        const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
+        const br = re[b], bi = im[b];
+        const xr = br * wr - bi * wi;
+        const xi = br * wi + bi * wr;
+        const ar = re[a], ai = im[a];
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }

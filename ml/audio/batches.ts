@@ -1,0 +1,162 @@
+// Training examples for the audio DAE: clean speech crops + corruption → STFT → band features of
+// the noisy mixture (model input) and compressed band magnitudes of noisy and clean (loss targets).
+import { analyseFrames, frameSpecForRate, powerSpectrum } from '../../main/engine/audio/stft.ts';
+import type { FrameSpec } from '../../main/engine/types.ts';
+import { bandLayout, bandPower, POWER_FLOOR, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
+import { corrupt, energy, Rng, type CorruptionConfig, type NoiseSource } from './corrupt.ts';
+import type { Clip } from './dataset.ts';
+
+/** Speech crops drawn from groups of clips (a group = one source folder/speaker). */
+export class SpeechSampler {
+  private readonly groups: { clips: Clip[]; weight: number }[];
+  private readonly total: number;
+
+  /** Groups are weighted by √duration so that the two 24-minute voices do not drown the rest. */
+  constructor(clips: readonly Clip[], groupOf: (name: string) => string = (n) => n.split('/').slice(-2, -1)[0]) {
+    const map = new Map<string, Clip[]>();
+    for (const c of clips) {
+      const g = groupOf(c.name);
+      (map.get(g) ?? map.set(g, []).get(g)!).push(c);
+    }
+    this.groups = [...map.values()].map((cl) => ({ clips: cl, weight: Math.sqrt(cl.reduce((s, c) => s + c.samples.length, 0)) }));
+    this.total = this.groups.reduce((s, g) => s + g.weight, 0);
+    if (this.groups.length === 0) throw new Error('no speech clips');
+  }
+
+  private group(rng: Rng): Clip[] {
+    let r = rng.next() * this.total;
+    for (const g of this.groups) {
+      r -= g.weight;
+      if (r < 0) return g.clips;
+    }
+    return this.groups[this.groups.length - 1].clips;
+  }
+
+  /**
+   * `length` samples of speech: a random stretch of one clip, or short clips of the same group
+   * joined with 0–300 ms pauses. Retries until the crop holds real speech (RMS ≥ −50 dBFS).
+   */
+  crop(length: number, rate: number, rng: Rng): Float32Array {
+    for (let attempt = 0; ; attempt++) {
+      const clips = this.group(rng);
+      const out = new Float32Array(length);
+      let pos = 0;
+      while (pos < length) {
+        const c = rng.pick(clips).samples;
+        if (c.length >= length - pos && pos === 0) {
+          const s = rng.int(c.length - length + 1);
+          out.set(c.subarray(s, s + length));
+          pos = length;
+          break;
+        }
+        const n = Math.min(c.length, length - pos);
+        out.set(c.subarray(0, n), pos);
+        pos += n + Math.round(rng.uniform(0, 0.3) * rate);
+      }
+      if (energy(out) / length >= 1e-5 || attempt > 20) return out;
+    }
+  }
+}
+
+export interface ExampleConfig {
+  readonly rate: number;
+  readonly hopSeconds: number;
+  readonly frames: number;
+  readonly bands: BandConfig;
+  /** Speech level range (dBFS RMS) before the noise is added. */
+  readonly levelDb: readonly [number, number];
+  /** Exponent applied to band power for the loss (0.3 = magnitude^0.6). */
+  readonly compress: number;
+  readonly corruption: CorruptionConfig;
+}
+
+export interface Batch {
+  readonly size: number;
+  readonly frames: number;
+  readonly nBands: number;
+  /** log10 band power of the noisy mixture (not yet normalised), [B][T][nBands]. */
+  readonly logPower: Float32Array;
+  /** Band power^compress of noisy and clean, normalised per example by the noisy mean. */
+  readonly noisyC: Float32Array;
+  readonly cleanC: Float32Array;
+  readonly clean: Float32Array[];
+  readonly noisy: Float32Array[];
+  readonly snrDb: number[];
+}
+
+export class ExampleMaker {
+  readonly spec: FrameSpec;
+  readonly layout: BandLayout;
+  constructor(readonly cfg: ExampleConfig) {
+    this.spec = frameSpecForRate(cfg.rate, cfg.hopSeconds);
+    this.layout = bandLayout(this.spec, cfg.rate, cfg.bands);
+  }
+
+  /** Samples needed for `frames` full frames: frames 2 … frames+1 of a signal of (frames+2)·hop. */
+  samplesFor(frames: number): number {
+    return (frames + 2) * this.spec.hop;
+  }
+
+  /** Band power of frames [2, 2 + frames) of `x` (the first two frames are mostly padding). */
+  bands(x: Float32Array, frames: number): Float32Array {
+    const S = analyseFrames(x, 0, 2, frames, this.spec, x.length);
+    return bandPower(powerSpectrum(S), frames, this.layout);
+  }
+
+  /** One batch of `size` random examples (or fixed ones, for a fixed rng seed). */
+  batch(size: number, speech: SpeechSampler, noises: readonly NoiseSource[], rng: Rng, frames = this.cfg.frames): Batch {
+    const nb = this.layout.nBands;
+    const len = this.samplesFor(frames);
+    const logPower = new Float32Array(size * frames * nb);
+    const noisyC = new Float32Array(size * frames * nb);
+    const cleanC = new Float32Array(size * frames * nb);
+    const cleans: Float32Array[] = [], noisys: Float32Array[] = [], snrs: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const clean = speech.crop(len, this.cfg.rate, rng);
+      const rms = Math.sqrt(energy(clean) / len);
+      const target = 10 ** (rng.uniform(this.cfg.levelDb[0], this.cfg.levelDb[1]) / 20);
+      const g = rms > 0 ? target / rms : 1;
+      for (let j = 0; j < len; j++) clean[j] *= g;
+      const mix = corrupt(clean, this.cfg.rate, noises, this.cfg.corruption, rng);
+      this.fill(clean, mix.noisy, frames, i, logPower, noisyC, cleanC);
+      cleans.push(clean);
+      noisys.push(mix.noisy);
+      snrs.push(mix.snrDb);
+    }
+    return { size, frames, nBands: nb, logPower, noisyC, cleanC, clean: cleans, noisy: noisys, snrDb: snrs };
+  }
+
+  fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, logPower: Float32Array, noisyC: Float32Array, cleanC: Float32Array): void {
+    const nb = this.layout.nBands;
+    const pn = this.bands(noisy, frames);
+    const pc = this.bands(clean, frames);
+    let mean = 0;
+    for (let j = 0; j < pn.length; j++) mean += pn[j];
+    mean = mean / pn.length + POWER_FLOOR;
+    const c = this.cfg.compress;
+    const off = i * frames * nb;
+    for (let j = 0; j < pn.length; j++) {
+      logPower[off + j] = Math.log10(pn[j] + POWER_FLOOR);
+      noisyC[off + j] = (pn[j] / mean) ** c;
+      cleanC[off + j] = (pc[j] / mean) ** c;
+    }
+  }
+}
+
+/** Per-band mean and std of log10 noisy band power over a sample of batches. */
+export function featureStats(batches: readonly Batch[]): { mean: number[]; std: number[] } {
+  const nb = batches[0].nBands;
+  const s = new Float64Array(nb), s2 = new Float64Array(nb);
+  let n = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.logPower.length; i++) {
+      const v = b.logPower[i];
+      s[i % nb] += v;
+      s2[i % nb] += v * v;
+    }
+    n += b.logPower.length / nb;
+  }
+  const mean = Array.from(s, (v) => v / n);
+  const std = Array.from(s2, (v, i) => Math.sqrt(Math.max(1e-6, v / n - mean[i] ** 2)));
+  return { mean, std };
+}
