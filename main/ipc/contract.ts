@@ -126,6 +126,10 @@ export const SpectrogramSchema = z.strictObject({
   height: z.number().int().positive(),
   /** Frequency at the top edge. */
   maxFrequencyHz: z.number().positive(),
+  /** Frequency at the bottom edge (added later: absent means 0). */
+  minFrequencyHz: z.number().nonnegative().optional(),
+  /** How rows map to frequency (added later: absent means linear). */
+  scale: z.enum(['linear', 'mel']).optional(),
   /** Colour scale: black = minDb, brightest = maxDb (dBFS). */
   minDb: z.number(),
   maxDb: z.number(),
@@ -222,7 +226,7 @@ export const AudioPreviewSchema = z.strictObject({
   startSec: z.number().nonnegative(),
   durationSec: z.number().nonnegative(),
   sampleRate: z.number().int().positive(),
-  /** 16-bit WAV data URLs of the original excerpt and the denoised one (same length). */
+  /** WAV data URLs (16-bit or float, the input's rate and channels) of the original excerpt and the denoised one (same length). */
   before: DataUrlSchema,
   after: DataUrlSchema,
   /** dB applied (the estimate when `auto` was asked for). */
@@ -255,7 +259,7 @@ export const FullPreviewSchema = z.discriminatedUnion('kind', [
     fileId: FileIdSchema,
     sampleRate: z.number().int().positive(),
     durationSec: z.number().nonnegative(),
-    /** Whole recording before and after as 16-bit WAV data URLs. */
+    /** Whole recording (up to 10 minutes) before and after as WAV data URLs (16-bit or float). */
     before: DataUrlSchema,
     after: DataUrlSchema,
     /** Waveform and spectrogram of the denoised recording (the original's: getAudioOverview). */

@@ -2,6 +2,8 @@
 // serve exactly these handlers (the transports differ only in how files get granted and how a folder
 // is chosen). Requests arrive already validated by dispatch.ts; paths come only from the FileRegistry.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { DenoiseRequest, EngineApi, EngineInfo } from '../engine/engine-api.ts';
@@ -26,7 +28,7 @@ import {
 import type { HandlerMap } from './dispatch.ts';
 import type { FileRegistry, GrantedFile } from './file-registry.ts';
 import { IpcFailure, toApiError } from './ipc-failure.ts';
-import { decodeWavMono, renderSpectrogram, toDataUrl, waveformOf } from './media.ts';
+import { toDataUrl } from './media.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 /** The engine as the handlers see it: the current client (it changes after a restart) and its state. */
@@ -126,39 +128,23 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'files:thumbnail': async ({ fileId, maxSide }) => {
       const f = await input(fileId, 'image');
-      const [meta, thumb] = await Promise.all([imageMeta(f), engine().thumbnail(f.realPath, maxSide ?? 256)]);
+      const thumb = await engine().thumbnail(f.realPath, maxSide ?? 256);
       return {
         fileId,
-        dataUrl: toDataUrl(thumb.data, thumb.mime),
-        width: thumb.width,
-        height: thumb.height,
-        sourceWidth: meta.width,
-        sourceHeight: meta.height,
-        format: meta.format,
-        bitDepth: meta.bitDepth,
-        hasAlpha: meta.hasAlpha,
+        dataUrl: toDataUrl(thumb.image.data, thumb.image.mime),
+        width: thumb.image.width,
+        height: thumb.image.height,
+        sourceWidth: thumb.sourceWidth,
+        sourceHeight: thumb.sourceHeight,
+        format: thumb.format,
+        bitDepth: thumb.bitDepth,
+        hasAlpha: thumb.hasAlpha,
       };
     },
 
     'files:audio-overview': async ({ fileId, columns = 1024, spectrogramHeight = 256 }) => {
       const f = await input(fileId, 'audio');
-      const overview = await engine().audioOverview({ path: f.realPath, points: columns });
-      // The spectrogram needs samples: the engine hands them out as a WAV excerpt at 0 dB (untouched).
-      const seconds = Math.min(overview.durationSec, MAX_FULL_AUDIO_SECONDS);
-      const pcm = seconds > 0
-        ? decodeWavMono((await engine().previewAudio({ path: f.realPath, reductionDb: 0, startSec: 0, durationSec: seconds })).before)
-        : null;
-      const spectrogram = await renderSpectrogram(pcm?.mono ?? new Float32Array(0), overview.sampleRate, columns, spectrogramHeight);
-      const clamp = (v: number): number => (Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
-      return {
-        fileId,
-        durationSec: overview.durationSec,
-        sampleRate: overview.sampleRate,
-        channels: overview.channels,
-        format: f.ext === 'wave' ? 'wav' : f.ext === 'oga' ? 'ogg' : f.ext,
-        waveform: { min: Array.from(overview.min, clamp), max: Array.from(overview.max, clamp), columns: overview.min.length },
-        spectrogram,
-      };
+      return { fileId, ...(await overviewOf(f.realPath, columns, spectrogramHeight)) };
     },
 
     'files:estimate': async ({ fileId }) => {
@@ -190,11 +176,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const length = Math.max(0.05, Math.min(durationSec, MAX_PREVIEW_SECONDS, total - start));
       const t0 = performance.now();
       const p = await engine().previewAudio({ path: f.realPath, reductionDb, startSec: start, durationSec: length });
-      const frames = wavFrames(p.after, p.channels);
       return {
         fileId,
         startSec: p.startSec,
-        durationSec: frames / p.sampleRate,
+        durationSec: p.durationSec,
         sampleRate: p.sampleRate,
         before: toDataUrl(p.before, 'audio/wav'),
         after: toDataUrl(p.after, 'audio/wav'),
@@ -283,6 +268,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'engine:status': async () => deps.engine.status(),
   };
 
+  /** Waveform + spectrogram of a file on disk, as the contract shapes them (engine does the work). */
+  async function overviewOf(file: string, columns: number, _height: number): Promise<Omit<AudioOverview, 'fileId'>> {
+    const o = await engine().audioOverview({ path: file, points: columns });
+    const clamp = (v: number): number => (Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0);
+    const s = o.spectrogram;
+    return {
+      durationSec: o.durationSec,
+      sampleRate: o.sampleRate,
+      channels: o.channels,
+      format: o.format,
+      waveform: { min: Array.from(o.min, clamp), max: Array.from(o.max, clamp), columns: o.min.length },
+      spectrogram: {
+        dataUrl: toDataUrl(s.png, 'image/png'),
+        width: s.width,
+        height: s.height,
+        maxFrequencyHz: s.maxHz,
+        minFrequencyHz: s.minHz,
+        scale: 'mel',
+        minDb: s.maxDb - s.rangeDb,
+        maxDb: s.maxDb,
+      },
+    };
+  }
+
   async function renderFullImage(f: GrantedFile, strength: number | 'auto'): Promise<FullPreviewBody> {
     const meta = await imageMeta(f);
     const p = await engine().previewImage({ path: f.realPath, sigma: strength, maxSide: Math.min(8192, Math.max(meta.width, meta.height)) });
@@ -301,20 +310,22 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     const total = await audioDuration(f);
     const seconds = Math.max(0.05, Math.min(total, MAX_FULL_AUDIO_SECONDS));
     const p = await engine().previewAudio({ path: f.realPath, reductionDb: strength, startSec: 0, durationSec: seconds });
-    const after = decodeWavMono(p.after);
-    const columns = 1024;
-    const afterOverview: Omit<AudioOverview, 'fileId' | 'format'> = {
-      durationSec: after.durationSec,
-      sampleRate: after.sampleRate,
-      channels: p.channels,
-      waveform: waveformOf(after.mono, columns),
-      spectrogram: await renderSpectrogram(after.mono, after.sampleRate, columns, 256),
-    };
+    // The engine draws overviews from files: hand it the denoised WAV through a private temp file.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hush-preview-'));
+    let afterOverview: Omit<AudioOverview, 'fileId' | 'format'>;
+    try {
+      const tmp = path.join(dir, 'after.wav');
+      await writeFile(tmp, p.after, { mode: 0o600 });
+      const { format: _format, ...rest } = await overviewOf(tmp, 1024, 256);
+      afterOverview = rest;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     return {
       kind: 'audio',
       fileId: f.id,
       sampleRate: p.sampleRate,
-      durationSec: after.durationSec,
+      durationSec: p.durationSec,
       before: toDataUrl(p.before, 'audio/wav'),
       after: toDataUrl(p.after, 'audio/wav'),
       afterOverview,
@@ -495,12 +506,3 @@ function stageOfOutcome(o: FileOutcome): 'done' | 'failed' | 'cancelled' | 'skip
 
 const clamp01 = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 
-/** Sample frames in a WAV's data chunk. */
-function wavFrames(wav: Uint8Array, channels: number): number {
-  try {
-    const pcm = decodeWavMono(wav);
-    return pcm.mono.length;
-  } catch {
-    return Math.max(0, Math.floor((wav.byteLength - 44) / (2 * channels)));
-  }
-}
