@@ -66,9 +66,13 @@ export function nlmDenoise(src: ArrayLike<number>, width: number, height: number
   const invH2 = 1 / (h * h);
   const side = 2 * f + 1;
 
-  for (let oy = -r; oy <= r; oy++)
+  // Offsets come in pairs ±o with the same patch distance field: d(p, p+o) = d(p+o, p). Each pair is
+  // computed once (o in the upper half-plane) and applied both ways; the reverse update only where
+  // p + o lies inside the image (outside it is mirror padding, not an output pixel).
+  for (let oy = 0; oy <= r; oy++)
     for (let ox = -r; ox <= r; ox++) {
-      // Integral image of the colour distance between pixel q and q + o over the region.
+      if (oy === 0 && ox < 0) continue;
+      const self = oy === 0 && ox === 0;
       for (let y = 0; y < rh; y++) {
         let rowSum = 0;
         const py = y + pad - f;
@@ -90,6 +94,8 @@ export function nlmDenoise(src: ArrayLike<number>, width: number, height: number
         const top = y * (rw + 1);
         const bot = (y + side) * (rw + 1);
         const srcRow = ((y + pad + oy) * pw + pad + ox) * 3;
+        const ownRow = ((y + pad) * pw + pad) * 3;
+        const ty = y + oy;
         for (let x = 0; x < width; x++) {
           const d2 = (diff[bot + x + side] - diff[bot + x] - diff[top + x + side] + diff[top + x]) * norm;
           const e = d2 - twoSigma2;
@@ -100,6 +106,15 @@ export function nlmDenoise(src: ArrayLike<number>, width: number, height: number
           num[o * 3] += w * P[s];
           num[o * 3 + 1] += w * P[s + 1];
           num[o * 3 + 2] += w * P[s + 2];
+          const tx = x + ox;
+          if (!self && ty < height && tx >= 0 && tx < width) {
+            const t = ty * width + tx;
+            const q = ownRow + x * 3;
+            den[t] += w;
+            num[t * 3] += w * P[q];
+            num[t * 3 + 1] += w * P[q + 1];
+            num[t * 3 + 2] += w * P[q + 2];
+          }
         }
       }
     }

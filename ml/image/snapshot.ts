@@ -1,8 +1,8 @@
-// Writing a model (TF.js layers format: model.json + weights.bin) and the optimiser's state to a
-// folder, atomically (temp files + rename), and reading them back — the image trainer's checkpoints.
+// The image trainer's checkpoints: the model through the engine's file IOHandler (model.json +
+// weights.bin) and the optimiser's slots as a flat float32 file with a JSON index (atomic writes).
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { fileIO, loadLayersModelFromDir } from '../../main/engine/tf/file-io.ts';
 
 async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -10,48 +10,15 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, file);
 }
 
-function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
-  if (!Array.isArray(data)) return new Uint8Array(data);
-  const total = data.reduce((s, b) => s + b.byteLength, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const b of data) {
-    out.set(new Uint8Array(b), o);
-    o += b.byteLength;
-  }
-  return out;
-}
-
-/** Save `model` as dir/model.json + dir/weights.bin. `extra` is stored under model.json's userDefinedMetadata. */
+/** Save `model` as dir/model.json + dir/weights.bin (atomic, via the engine's file IOHandler). */
 export async function saveModelDir(model: tf.LayersModel, dir: string, extra?: Record<string, unknown>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const weights = a.weightData === undefined ? new Uint8Array(0) : concatBuffers(a.weightData);
-      const json = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-        convertedBy: null,
-        modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
-        ...(extra === undefined ? {} : { userDefinedMetadata: extra }),
-      };
-      await writeAtomic(path.join(dir, 'weights.bin'), weights);
-      await writeAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-    }),
-  );
+  if (extra !== undefined) model.setUserDefinedMetadata(extra);
+  await model.save(fileIO(dir));
 }
 
 /** Load a model saved by saveModelDir (custom layers must be registered: import image-dae.ts). */
-export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const bin = await readFile(path.join(dir, json.weightsManifest[0].paths[0]));
-  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+export function loadModelDir(dir: string): Promise<tf.LayersModel> {
+  return loadLayersModelFromDir(dir);
 }
 
 /** Save named tensors (optimiser slots) as dir/<name>.json + .bin. */

@@ -154,6 +154,7 @@ export async function trainImage(config: Partial<ImageTrainConfig> & { name: str
   let lossAcc = 0;
   let lossN = 0;
   const t0 = performance.now();
+  const startStep = state.step;
   let tLast = t0;
   let tLog = t0;
   let validation: Record<string, number> = {};
@@ -206,7 +207,7 @@ export async function trainImage(config: Partial<ImageTrainConfig> & { name: str
       const elapsed = (performance.now() - t0) / 1000;
       const rec = { step: state.step, loss: lossAcc / lossN, lr, stepsPerSec: lossN / ((performance.now() - tLog) / 1000 + 1e-9), elapsed, time: new Date().toISOString() };
       await appendFile(logFile, JSON.stringify(rec) + '\n');
-      log(`step ${state.step} loss ${(lossAcc / lossN).toExponential(3)} lr ${lr.toExponential(2)} ${(state.step / Math.max(elapsed, 1e-9)).toFixed(3)} steps/s (this session)`);
+      log(`step ${state.step} loss ${(lossAcc / lossN).toExponential(3)} lr ${lr.toExponential(2)} ${((state.step - startStep) / Math.max(elapsed, 1e-9)).toFixed(3)} steps/s`);
       lossAcc = 0;
       lossN = 0;
       tLog = performance.now();

@@ -190,6 +190,28 @@ export function buildImageDae(cfg: ImageDaeConfig = DEFAULT_IMAGE_DAE_CONFIG): t
   return tf.model({ inputs: input, outputs: out, name: 'hush_image_dae' });
 }
 
+/**
+ * Receptive-field radius in full-resolution pixels: output (y, x) depends only on inputs within ±R
+ * rows and columns. Half-resolution radius a = (1 + n1) encoder + (2·2·nLatent + 1) latent detour
+ * (each quarter-resolution pixel spans two half-resolution ones) + (n1 + 1) decoder and tail;
+ * unshuffling to half resolution then gives R = 2a + 1.
+ */
+export function imageDaeReceptiveField(cfg: ImageDaeConfig): number {
+  const a = 1 + cfg.n1 + (2 * 2 * cfg.nLatent + 1) + cfg.n1 + 1;
+  return 2 * a + 1;
+}
+
+/** Recover the builder config from a built or loaded model (layer names are part of the format). */
+export function imageDaeConfigFromModel(model: tf.LayersModel): ImageDaeConfig {
+  const names = model.layers.map((l) => l.name);
+  const n1 = names.filter((n) => /^enc1_\d+$/.test(n)).length;
+  const nLatent = names.filter((n) => /^latent\d+_a$/.test(n)).length;
+  const head = model.getLayer('head').getWeights()[0].shape;
+  const down = model.getLayer('down').getWeights()[0].shape;
+  if (head.length !== 4 || down.length !== 4) throw new Error('not a Hush image DAE: unexpected head/down kernels');
+  return { c1: head[3], c2: down[3], n1, nLatent };
+}
+
 export interface ModelCost {
   readonly params: number;
   /** Multiply-accumulates per input pixel (full resolution). */
