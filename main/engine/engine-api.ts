@@ -114,17 +114,32 @@ export interface ImagePreview {
 
 export interface AudioOverviewRequest {
   readonly path: string;
-  /** Waveform columns wanted. */
+  /** Waveform and spectrogram columns wanted (default 1024). */
   readonly points?: number;
+  /** Spectrogram rows (mel bands), default 128. */
+  readonly spectrogramHeight?: number;
 }
 
 export interface AudioOverview {
   readonly sampleRate: number;
   readonly channels: number;
   readonly durationSec: number;
-  /** Min and max of all channels per column, in [-1, 1]. */
+  /** Container detected from the content: wav, flac, mp3 or ogg. */
+  readonly format: string;
+  /** Min and max over all channels per column, in [-1, 1] (float sources may exceed it). */
   readonly min: Float32Array;
   readonly max: Float32Array;
+  /** Mel spectrogram picture (PNG): x = time, y = frequency, low at the bottom. */
+  readonly spectrogram: {
+    readonly png: Uint8Array;
+    readonly width: number;
+    readonly height: number;
+    readonly minHz: number;
+    readonly maxHz: number;
+    /** Level of the brightest cell (dBFS); the picture shows `rangeDb` below it. */
+    readonly maxDb: number;
+    readonly rangeDb: number;
+  };
 }
 
 export interface AudioPreviewRequest {
@@ -137,12 +152,28 @@ export interface AudioPreviewRequest {
 export interface AudioPreview {
   readonly sampleRate: number;
   readonly channels: number;
+  /** The excerpt actually rendered (clamped to the recording). */
   readonly startSec: number;
-  /** 16-bit WAV files of the excerpt, before and after. */
+  readonly durationSec: number;
+  /** WAV files (float32, the input's rate and channels) of the excerpt, before and after. */
   readonly before: Uint8Array;
   readonly after: Uint8Array;
+  /** Attenuation limit applied (dB). */
   readonly reductionDb: number;
-  readonly estimate?: { readonly reductionDb: number; readonly snrDb: number };
+  /** With 'auto': the input SNR (dB) the model estimated. */
+  readonly estimate?: number;
+}
+
+/** A small picture of a photo, plus what the UI shows about the source. */
+export interface ImageThumbnail {
+  readonly image: EncodedImage;
+  /** Size of the full image as displayed (EXIF orientation applied): preview regions use these. */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  /** Format detected from the content (jpeg, png, webp, tiff, avif, heif, gif). */
+  readonly format: string;
+  readonly bitDepth: number;
+  readonly hasAlpha: boolean;
 }
 
 export interface CallOptions {
@@ -161,7 +192,7 @@ export interface EngineApi {
   denoise(request: DenoiseRequest, onEvent?: (event: JobEvent) => void): DenoiseHandle;
   estimate(path: string, options?: CallOptions): Promise<Estimate>;
   previewImage(request: ImagePreviewRequest, options?: CallOptions): Promise<ImagePreview>;
-  thumbnail(path: string, maxSide: number, options?: CallOptions): Promise<EncodedImage>;
+  thumbnail(path: string, maxSide: number, options?: CallOptions): Promise<ImageThumbnail>;
   audioOverview(request: AudioOverviewRequest, options?: CallOptions): Promise<AudioOverview>;
   previewAudio(request: AudioPreviewRequest, options?: CallOptions): Promise<AudioPreview>;
   dispose(): Promise<void>;

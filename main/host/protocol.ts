@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type {
   AudioOverview, AudioOverviewRequest, AudioPreview, AudioPreviewRequest, DenoiseRequest, EncodedImage, EngineInfo,
-  Estimate, ImagePreview, ImagePreviewRequest,
+  Estimate, ImagePreview, ImagePreviewRequest, ImageThumbnail,
 } from '../engine/engine-api.ts';
 import type { BatchSummary, ErrorInfo, FileOutcome, JobEvent } from '../engine/jobs/events.ts';
 import type { FileResult } from '../engine/types.ts';
@@ -81,14 +81,15 @@ export const imagePreviewRequestSchema = z.strictObject({
 
 export const audioOverviewRequestSchema = z.strictObject({
   path: pathSchema,
-  points: z.number().int().min(1).max(100_000).optional(),
+  points: z.number().int().min(1).max(16_384).optional(),
+  spectrogramHeight: z.number().int().min(16).max(2048).optional(),
 });
 
 export const audioPreviewRequestSchema = z.strictObject({
   path: pathSchema,
   reductionDb: reductionDbSchema,
   startSec: z.number().min(0),
-  durationSec: z.number().gt(0).max(600),
+  durationSec: z.number().gt(0).max(120),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -164,18 +165,38 @@ export const audioOverviewSchema = z.strictObject({
   sampleRate: z.number().int().min(1),
   channels: z.number().int().min(1),
   durationSec: seconds,
+  format: z.string(),
   min: floats,
   max: floats,
+  spectrogram: z.strictObject({
+    png: bytes,
+    width: dimension,
+    height: dimension,
+    minHz: z.number().min(0),
+    maxHz: z.number().min(0),
+    maxDb: z.number(),
+    rangeDb: z.number().min(0),
+  }),
 });
 
 export const audioPreviewSchema = z.strictObject({
   sampleRate: z.number().int().min(1),
   channels: z.number().int().min(1),
   startSec: seconds,
+  durationSec: seconds,
   before: bytes,
   after: bytes,
   reductionDb: z.number().min(0),
-  estimate: z.strictObject({ reductionDb: z.number().min(0), snrDb: z.number() }).optional(),
+  estimate: z.number().optional(),
+});
+
+export const imageThumbnailSchema = z.strictObject({
+  image: encodedImageSchema,
+  sourceWidth: dimension,
+  sourceHeight: dimension,
+  format: z.string(),
+  bitDepth: z.number().int().min(1).max(64),
+  hasAlpha: z.boolean(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +207,7 @@ export const methods = {
   denoise: { params: denoiseRequestSchema, result: batchSummarySchema },
   estimate: { params: z.strictObject({ path: pathSchema }), result: estimateSchema },
   previewImage: { params: imagePreviewRequestSchema, result: imagePreviewSchema },
-  thumbnail: { params: z.strictObject({ path: pathSchema, maxSide: z.number().int().min(8).max(4096) }), result: encodedImageSchema },
+  thumbnail: { params: z.strictObject({ path: pathSchema, maxSide: z.number().int().min(8).max(4096) }), result: imageThumbnailSchema },
   audioOverview: { params: audioOverviewRequestSchema, result: audioOverviewSchema },
   previewAudio: { params: audioPreviewRequestSchema, result: audioPreviewSchema },
 } as const;
@@ -194,6 +215,16 @@ export const methods = {
 export type MethodName = keyof typeof methods;
 export type MethodParams<M extends MethodName> = z.infer<(typeof methods)[M]['params']>;
 export type MethodResult<M extends MethodName> = z.infer<(typeof methods)[M]['result']>;
+
+type DeepReadonly<T> = T extends Uint8Array | Float32Array
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+/** What a caller may pass as a method's params (the API's readonly types included). */
+export type CallParams<M extends MethodName> = DeepReadonly<MethodParams<M>>;
 export const methodNames = Object.keys(methods) as MethodName[];
 
 const callId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -258,6 +289,7 @@ export type ProtocolMatchesApi = [
   Assert<Same<z.infer<typeof imagePreviewSchema>, Writable<ImagePreview>>>,
   Assert<Same<z.infer<typeof audioOverviewSchema>, Writable<AudioOverview>>>,
   Assert<Same<z.infer<typeof audioPreviewSchema>, Writable<AudioPreview>>>,
+  Assert<Same<z.infer<typeof imageThumbnailSchema>, Writable<ImageThumbnail>>>,
   Assert<Same<z.infer<typeof batchSummarySchema>, Writable<BatchSummary>>>,
   Assert<Same<z.infer<typeof jobEventSchema>, Writable<JobEvent>>>,
   Assert<Same<z.infer<typeof fileOutcomeSchema>, Writable<FileOutcome>>>,
