@@ -6,7 +6,7 @@ import { MPEGDecoder } from 'mpg123-decoder';
 import { HushError } from '../types.ts';
 import type { AudioCodec, AudioContainer, AudioInfo, AudioReader } from './audio-types.ts';
 import type { FileSource } from './file-source.ts';
-import { findMpegStream, vbrFrameCount } from './mpeg-frame.ts';
+import { findMpegStream, lameGapless, vbrFrameCount } from './mpeg-frame.ts';
 
 /** Bytes fed to the decoder per step: small enough to keep memory flat, large enough to be fast. */
 const FEED_BYTES = 64 * 1024;
@@ -111,14 +111,20 @@ async function mp3Facts(src: FileSource, head: Uint8Array, offset: number, headB
   const h = found.header;
   const vbrFrames = vbrFrameCount(head, found.offset, h);
   let frames: number;
-  if (vbrFrames !== null) frames = vbrFrames * h.samplesPerFrame;
+  let exact = false;
+  const gapless = lameGapless(head, found.offset, h);
+  if (vbrFrames !== null && gapless) {
+    // mpg123 (gapless) drops the encoder delay and padding the LAME tag records: exact length.
+    frames = vbrFrames * h.samplesPerFrame - gapless.delay - gapless.padding;
+    exact = frames > 0;
+  } else if (vbrFrames !== null) frames = vbrFrames * h.samplesPerFrame;
   else {
     // Constant bit rate: bytes / bytes-per-second. An estimate until the file has been decoded.
     const audioBytes = src.size - (headBase + found.offset);
     frames = Math.round(((audioBytes * 8) / (h.bitrateKbps * 1000)) * h.sampleRate);
   }
   const declaredFrames = vbrFrames !== null ? frames : undefined;
-  return { container: 'mp3', codec: 'mp3', sampleRate: h.sampleRate, channels: h.channels, frames, framesExact: false, bitDepth: null, declaredFrames };
+  return { container: 'mp3', codec: 'mp3', sampleRate: h.sampleRate, channels: h.channels, frames, framesExact: exact, bitDepth: null, declaredFrames };
 }
 
 function makeDecoder(facts: StreamFacts): StreamDecoder {

@@ -85,6 +85,24 @@ export function findMpegStream(b: Uint8Array, start: number, maxScan = 64 * 1024
   return null;
 }
 
+/**
+ * Encoder delay and padding from a LAME/Xing "Info" tag (what gapless decoding removes), so the
+ * exact decoded length is frames·samplesPerFrame − delay − padding.
+ */
+export function lameGapless(b: Uint8Array, frameOffset: number, h: MpegFrameHeader): { delay: number; padding: number } | null {
+  const sideInfo = h.versionBits === 3 ? (h.channels === 1 ? 17 : 32) : h.channels === 1 ? 9 : 17;
+  const x = frameOffset + 4 + sideInfo;
+  const tag = String.fromCharCode(b[x] ?? 0, b[x + 1] ?? 0, b[x + 2] ?? 0, b[x + 3] ?? 0);
+  if (tag !== 'Xing' && tag !== 'Info') return null;
+  const flags = ((b[x + 4] << 24) | (b[x + 5] << 16) | (b[x + 6] << 8) | b[x + 7]) >>> 0;
+  let o = x + 8 + (flags & 1 ? 4 : 0) + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
+  const enc = String.fromCharCode(b[o] ?? 0, b[o + 1] ?? 0, b[o + 2] ?? 0, b[o + 3] ?? 0);
+  if (enc !== 'LAME' && enc !== 'Lavf' && enc !== 'Lavc') return null;
+  o += 21;
+  if (o + 3 > b.length) return null;
+  return { delay: (b[o] << 4) | (b[o + 1] >> 4), padding: ((b[o + 1] & 0x0f) << 8) | b[o + 2] };
+}
+
 /** Frame count from a Xing/Info or VBRI header inside the first frame, if present. */
 export function vbrFrameCount(b: Uint8Array, frameOffset: number, h: MpegFrameHeader): number | null {
   const sideInfo = h.versionBits === 3 ? (h.channels === 1 ? 17 : 32) : h.channels === 1 ? 9 : 17;

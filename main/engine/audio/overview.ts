@@ -127,8 +127,9 @@ class OverviewBuilder {
     this.im = new Float64Array(nBins);
     this.mono = new Float32Array(n * 2);
     const samplesPerCol = Math.max(1, totalFrames / width);
+    // Up to 8 frames per column at ≥ 50 % hop; narrow columns get one (overlapping) frame each.
     this.framesPerCol = Math.max(1, Math.min(8, Math.floor(samplesPerCol / (n / 2))));
-    this.step = Math.max(n / 2, samplesPerCol / this.framesPerCol);
+    this.step = Math.max(1, samplesPerCol / this.framesPerCol);
   }
 
   private column(abs: number): number {
@@ -201,14 +202,20 @@ class OverviewBuilder {
     const minHz = Math.min(20, this.sampleRate / 4);
     const maxHz = this.sampleRate / 2;
     const filters = melFilters(height, fft, this.sampleRate, minHz, maxHz);
+    // Columns no frame landed in (edges, or a signal shorter than a frame) borrow the nearest one.
+    const source = new Int32Array(this.width).fill(-1);
+    for (let x = 0; x < this.width; x++) if (this.colCount[x] > 0) source[x] = x;
+    for (let x = 1; x < this.width; x++) if (source[x] < 0) source[x] = source[x - 1];
+    for (let x = this.width - 2; x >= 0; x--) if (source[x] < 0) source[x] = source[x + 1];
     const db = new Float32Array(this.width * height);
     let top = -Infinity;
     for (let x = 0; x < this.width; x++) {
-      const cnt = this.colCount[x];
+      const sx = source[x];
+      const cnt = sx >= 0 ? this.colCount[sx] : 0;
       for (let b = 0; b < height; b++) {
         const { bin0, weights } = filters[b];
         let p = 0;
-        if (cnt > 0) for (let j = 0; j < weights.length; j++) p += weights[j] * this.colPower[x * nBins + bin0 + j];
+        if (cnt > 0) for (let j = 0; j < weights.length; j++) p += weights[j] * this.colPower[sx * nBins + bin0 + j];
         const v = cnt > 0 ? 10 * Math.log10(p / cnt + 1e-20) : -Infinity;
         db[x * height + b] = v;
         if (v > top) top = v;

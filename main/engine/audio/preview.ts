@@ -90,10 +90,14 @@ export async function renderAudioPreview(path: string, o: AudioPreviewOptions): 
     // Samples of context the model's frames reach beyond the excerpt on each side.
     const marginBefore = (past + 2) * spec.hop + spec.fftSize;
     const marginAfter = (future + 2) * spec.hop + spec.fftSize;
-    let start = Math.round(o.startSec * sampleRate);
-    if (reader.info.framesExact) start = Math.min(start, Math.max(0, reader.info.frames - 1));
+    const start = Math.round(o.startSec * sampleRate);
+    if (reader.info.framesExact && start >= reader.info.frames) {
+      throw new HushError('internal', `preview start ${o.startSec.toFixed(2)} s is past the end of the audio (${reader.info.durationSec.toFixed(2)} s)`);
+    }
     const length = Math.max(1, Math.round(o.durationSec * sampleRate));
-    const readFrom = await skipTo(reader, Math.max(0, start - marginBefore), o.signal);
+    // Start on a multiple of the hop so the excerpt's STFT frames coincide with the full file's.
+    const from = Math.max(0, Math.floor((start - marginBefore) / spec.hop) * spec.hop);
+    const readFrom = await skipTo(reader, from, o.signal);
     const lead = start - readFrom; // context samples before the excerpt (fewer at the file start)
     const seg = await reader.read(lead + length + marginAfter);
     const got = seg[0].length;
