@@ -32,7 +32,7 @@ if (mode === 'stock-dx' && stockDx !== undefined) {
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel(stockDx);
 }
-const info = await initBackend({ prefer: mode === 'cpu' ? 'cpu' : 'wasm' });
+const info = await initBackend({ prefer: mode === 'cpu' ? 'cpu' : 'wasm', fastKernels: false });
 
 function variable(shape: number[], seed: number): tf.Variable {
   const fanIn = shape[0] * shape[1] * shape[2];

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registerWasmKernels } from './wasm-kernels.ts';
 
 export type BackendName = 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
 
@@ -25,6 +26,11 @@ export interface BackendOptions {
   threads?: number;
   /** 'auto' tries native backends first; 'wasm' skips them; 'cpu' forces the pure-JS backend. */
   prefer?: 'auto' | 'wasm' | 'cpu';
+  /**
+   * Replace wasm's slow/missing Conv2DBackpropInput/Filter, MaxPoolGrad and DepthToSpace kernels
+   * with the fast, checked ones in wasm-kernels.ts (default true; false only to measure the stock ones).
+   */
+  fastKernels?: boolean;
 }
 
 let pending: Promise<BackendInfo> | undefined;
@@ -55,6 +61,7 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 
 async function tryWasm(opts: BackendOptions): Promise<boolean> {
   try {
+    if (opts.fastKernels ?? true) registerWasmKernels();
     // setWasmPaths only matters before the wasm backend is first initialised.
     // (tf.findBackend would initialise it as a side effect, so look at the registry instead.)
     if (tf.engine().registry['wasm'] === undefined) {

@@ -12,6 +12,8 @@
 //    all phases run as ONE conv2d with s²·Cin output channels, interleaved by depthToSpace.
 //    No zero-inserted dy, so no wasted multiplies.
 // Checked against the cpu backend's kernels in test/ml/core/wasm-grad-kernels.test.ts.
+// Lives in the engine (not ml/) because inference needs it too: the decoders' conv2dTranspose runs
+// on Conv2DBackpropInput. initBackend registers these; ml/core/wasm-grad-kernels.ts re-exports.
 import * as tf from '@tensorflow/tfjs';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -281,7 +283,7 @@ let registered = false;
  * Registers the fast Conv2DBackpropFilter / Conv2DBackpropInput kernels on the wasm backend.
  * Idempotent; harmless before or after the backend is initialised. Other backends are untouched.
  */
-export function registerTrainingKernels(): void {
+export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
