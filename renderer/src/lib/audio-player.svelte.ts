@@ -61,7 +61,7 @@ export class AudioPlayer {
     const first = src.before ?? src.after;
     this.duration = first ? first.channels[0].length / first.sampleRate : 0;
     if (this.ctx) this.makeBuffers();
-    if (!src[this.track]) this.track = src.after ? 'after' : 'before';
+    if (!src[this.track] && (src.after || src.before)) this.track = src.after ? 'after' : 'before';
     this.position = Math.min(at, this.duration);
     if (wasPlaying) this.startSources(this.position);
   }
