@@ -61,7 +61,7 @@ export function writeWavFixture(
     const code = isFloat ? 3 : flavour === '8a' ? 6 : flavour === '8m' ? 7 : 1;
     fmt.chunkSize = 40;
     fmt.cbSize = 22;
-    fmt.validBitsPerSample = wav.fmt.bitsPerSample;
+    fmt.validBitsPerSample = (wav.fmt as { bitsPerSample: number }).bitsPerSample;
     fmt.dwChannelMask = channels === 6 ? 63 : channels === 2 ? 3 : channels === 1 ? 4 : 0;
     fmt.subformat = [code, 1048576, 2852126848, 1905997824];
     fmt.audioFormat = 0xfffe;
