@@ -1,0 +1,257 @@
+// HushApi over the web bridge's WebSocket, for the renderer running in a normal browser (no
+// window.hush). Browser-safe: no Node imports. Replies and events are validated against the same
+// contract the preload uses; dropped files are uploaded in chunks to the bridge, which keeps them in
+// a private temp folder and grants them.
+import {
+  ACCEPTED_EXTENSIONS,
+  UPLOAD_CHUNK_BYTES,
+  allChannels,
+  apiErrorToError,
+  events,
+  kindOfExtension,
+  replySchema,
+  type AddFilesResult,
+  type Channel,
+  type EventName,
+  type EventPayload,
+  type HushApi,
+  type RequestOf,
+  type ResponseOf,
+  type Unsubscribe,
+  type WebChannel,
+} from '../ipc/contract.ts';
+
+type Callable = Channel | WebChannel;
+
+interface Pending {
+  readonly channel: Callable;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+export interface WebClientOptions {
+  /** ws://host:port/ws of the bridge. */
+  readonly socketUrl: string;
+  readonly token: string;
+  /** WebSocket implementation (default: the browser's). */
+  readonly WebSocketImpl?: typeof WebSocket;
+  /** Reconnect after a dropped connection (default true). */
+  readonly reconnect?: boolean;
+}
+
+export interface WebClient extends HushApi {
+  /** Resolves once the socket is open. */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+const extOf = (name: string): string => {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+};
+
+export function createWebClient(options: WebClientOptions): WebClient {
+  const WS = options.WebSocketImpl ?? WebSocket;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let closed = false;
+  let attempts = 0;
+  const lost = (why: string): Error => apiErrorToError({ code: 'unavailable', message: why });
+
+  // Calls wait at this gate while (re)connecting; it opens with the socket and closes with it.
+  interface Gate { promise: Promise<void>; open(): void; fail(err: Error): void; settled: boolean }
+  const newGate = (): Gate => {
+    const g = { settled: false } as Gate;
+    g.promise = new Promise<void>((resolve, reject) => {
+      g.open = () => { g.settled = true; resolve(); };
+      g.fail = (err) => { g.settled = true; reject(err); };
+    });
+    g.promise.catch(() => undefined);
+    return g;
+  };
+  let gate = newGate();
+  const ready = gate.promise;
+
+  function connect(): void {
+    const ws = new WS(`${options.socketUrl}?token=${encodeURIComponent(options.token)}`);
+    socket = ws;
+    ws.onopen = () => {
+      attempts = 0;
+      gate.open();
+    };
+    ws.onmessage = (msg: MessageEvent) => {
+      if (typeof msg.data !== 'string') return;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      if (typeof frame !== 'object' || frame === null) return;
+      if ('id' in frame && typeof frame.id === 'number' && 'reply' in frame) {
+        const p = pending.get(frame.id);
+        if (!p) return;
+        pending.delete(frame.id);
+        const reply = replySchema(allChannels[p.channel].response).safeParse(frame.reply);
+        if (!reply.success) p.reject(apiErrorToError({ code: 'internal', message: `Malformed reply to ${p.channel}.` }));
+        else if (reply.data.ok) p.resolve(reply.data.value);
+        else p.reject(apiErrorToError(reply.data.error));
+        return;
+      }
+      if ('event' in frame && typeof frame.event === 'string' && frame.event in events) {
+        const name = frame.event as EventName;
+        const checked = events[name].safeParse('payload' in frame ? frame.payload : undefined);
+        if (!checked.success) return;
+        for (const l of listeners.get(name) ?? []) l(checked.data);
+      }
+    };
+    ws.onclose = () => {
+      if (socket === ws) socket = null;
+      for (const p of pending.values()) p.reject(lost('Lost the connection to the Hush bridge.'));
+      pending.clear();
+      if (gate.settled) gate = newGate();
+      if (closed || options.reconnect === false || ++attempts > 8) {
+        gate.fail(lost('The Hush bridge is not reachable (is `npm run dev:web` still running?).'));
+        return;
+      }
+      // The bridge may be restarting: try again with a growing pause.
+      setTimeout(connect, Math.min(4000, 125 * 2 ** attempts));
+    };
+  }
+
+  async function call<C extends Callable>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
+    if (closed) throw lost('The connection to the Hush bridge is closed.');
+    await gate.promise;
+    const ws = socket;
+    if (!ws || ws.readyState !== WS.OPEN) throw lost('Not connected to the Hush bridge.');
+    const id = nextId++;
+    return new Promise<ResponseOf<C>>((resolve, reject) => {
+      pending.set(id, { channel, resolve: resolve as (v: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, channel, payload: request }));
+    });
+  }
+
+  function subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Unsubscribe {
+    let set = listeners.get(event);
+    if (!set) listeners.set(event, (set = new Set()));
+    const wrapped = listener as (payload: unknown) => void;
+    set.add(wrapped);
+    return () => {
+      set.delete(wrapped);
+    };
+  }
+
+  async function uploadOne(file: File): Promise<AddFilesResult> {
+    const { uploadId } = await call('upload:begin', { name: file.name, size: file.size });
+    try {
+      for (let offset = 0; offset < file.size; offset += UPLOAD_CHUNK_BYTES) {
+        const bytes = new Uint8Array(await file.slice(offset, offset + UPLOAD_CHUNK_BYTES).arrayBuffer());
+        await call('upload:chunk', { uploadId, offset, data: toBase64(bytes) });
+      }
+      return await call('upload:end', { uploadId });
+    } catch (err) {
+      await call('upload:abort', { uploadId }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function addFiles(files: readonly File[]): Promise<AddFilesResult> {
+    const result: { added: AddFilesResult['added']; rejected: AddFilesResult['rejected'] } = { added: [], rejected: [] };
+    for (const file of files) {
+      const ext = extOf(file.name);
+      if (!kindOfExtension(ext)) {
+        // Folders hold other files too: skip them here instead of uploading them first.
+        result.rejected.push({ name: file.name, reason: ext ? `.${ext} files are not supported` : 'files without an extension are not supported' });
+        continue;
+      }
+      try {
+        const r = await uploadOne(file);
+        result.added.push(...r.added);
+        result.rejected.push(...r.rejected);
+      } catch (err) {
+        result.rejected.push({ name: file.name, reason: err instanceof Error ? err.message.replace(/^\[[a-z-]+\] /, '') : String(err) });
+      }
+    }
+    return result;
+  }
+
+  const api: WebClient = {
+    ready,
+    close() {
+      closed = true;
+      socket?.close();
+    },
+    addFiles,
+    openFiles(opts) {
+      // Runs synchronously up to input.click(), so the click handler's user activation still counts.
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.multiple = true;
+      if (opts?.folders) input.webkitdirectory = true;
+      else input.accept = [...ACCEPTED_EXTENSIONS.image, ...ACCEPTED_EXTENSIONS.audio].map((e) => `.${e}`).join(',');
+      input.style.display = 'none';
+      document.body.appendChild(input);
+      const picked = new Promise<File[]>((resolve) => {
+        input.addEventListener('change', () => resolve(input.files ? [...input.files] : []), { once: true });
+        input.addEventListener('cancel', () => resolve([]), { once: true });
+      });
+      input.click();
+      return picked.then(
+        async (files) => {
+          input.remove();
+          return addFiles(files);
+        },
+      );
+    },
+    listFiles: () => call('files:list', {}),
+    removeFiles: async (ids) => {
+      await call('files:remove', { ids: [...ids] });
+    },
+    getThumbnail: (request) => call('files:thumbnail', request),
+    getAudioOverview: (request) => call('files:audio-overview', request),
+    estimateNoise: (request) => call('files:estimate', request),
+    previewImage: (request) => call('preview:image', request),
+    previewAudio: (request) => call('preview:audio', request),
+    previewFull: (request) => call('preview:full', request),
+    chooseOutputFolder: () => call('output:choose-folder', {}),
+    exportBatch: (request) => call('export:start', request),
+    cancelExport: async () => {
+      await call('export:cancel', {});
+    },
+    revealItem: (id) => call('shell:reveal', { id }),
+    getSettings: () => call('settings:get', {}),
+    setSettings: (patch) => call('settings:set', patch),
+    getAppInfo: () => call('app:info', {}),
+    getEngineStatus: () => call('engine:status', {}),
+    onEngineStatus: (listener) => subscribe('engine:status', listener),
+    onExportProgress: (listener) => subscribe('export:progress', listener),
+    onFilesAdded: (listener) => subscribe('files:added', listener),
+    onMenuCommand: (listener) => subscribe('menu:command', listener),
+  } satisfies WebClient;
+
+  connect();
+  return api;
+}
+
+/**
+ * Connect the way the bridge serves the page: token from the injected
+ * <meta name="hush-bridge-token"> (or ?token=), socket on the page's own host (or ?bridge=ws://…,
+ * for a Vite dev server started with the bridge's --allow-origin).
+ */
+export async function connectFromLocation(): Promise<HushApi> {
+  const params = new URLSearchParams(location.search);
+  const token = document.querySelector<HTMLMetaElement>('meta[name="hush-bridge-token"]')?.content || params.get('token') || '';
+  if (!token) throw apiErrorToError({ code: 'unavailable', message: 'No bridge token: open the URL printed by `npm run dev:web`.' });
+  const socketUrl = params.get('bridge') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const client = createWebClient({ socketUrl, token });
+  await client.ready;
+  return client;
+}
