@@ -90,6 +90,7 @@ async function lastOggPage(src: FileSource): Promise<{ granule: number; eos: boo
 
 async function oggFacts(src: FileSource, head: Uint8Array, codec: 'vorbis' | 'flac'): Promise<StreamFacts> {
   const packet = 27 + head[26];
+  if (head.length < packet + 30) throw new HushError('corrupt-file', `${src.name} is truncated inside its Ogg header.`);
   const last = await lastOggPage(src);
   const truncated = last && !last.eos ? `${src.name} is truncated: the Ogg stream does not end with a complete end-of-stream page.` : undefined;
   if (codec === 'vorbis') {

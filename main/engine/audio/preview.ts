@@ -33,6 +33,8 @@ export interface AudioPreview {
 
 /** Longest excerpt a preview renders (longer requests are refused: export the file instead). */
 export const MAX_PREVIEW_SECONDS = 120;
+/** Samples (all channels) a preview may decode: 2 min of 48 kHz 8-channel audio. */
+const MAX_PREVIEW_SAMPLES = 120 * 48000 * 8;
 
 async function skipTo(reader: OpenedAudio, frame: number, signal?: AbortSignal): Promise<number> {
   if (reader.seek) {
@@ -95,6 +97,9 @@ export async function renderAudioPreview(path: string, o: AudioPreviewOptions): 
       throw new HushError('internal', `preview start ${o.startSec.toFixed(2)} s is past the end of the audio (${reader.info.durationSec.toFixed(2)} s)`);
     }
     const length = Math.max(1, Math.round(o.durationSec * sampleRate));
+    if ((length + marginBefore + marginAfter) * channels > MAX_PREVIEW_SAMPLES) {
+      throw new HushError('too-large', `A ${o.durationSec} s preview of ${channels} channels at ${sampleRate} Hz is too large; choose a shorter excerpt.`);
+    }
     // Start on a multiple of the hop so the excerpt's STFT frames coincide with the full file's.
     const from = Math.max(0, Math.floor((start - marginBefore) / spec.hop) * spec.hop);
     const readFrom = await skipTo(reader, from, o.signal);

@@ -77,10 +77,18 @@ export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HushError('cancelled', 'Cancelled.');
 }
 
-/** Default block size: ≥ 8× the model's total context and ≥ 1024 frames (≈ 10 s at a 10 ms hop). */
-export function defaultBlockFrames(denoiser: AudioDenoiser): number {
+/** Samples (all channels together) a block may hold, so memory stays flat for any rate/channels. */
+const BLOCK_SAMPLE_BUDGET = 4 * 1024 * 1024;
+
+/**
+ * Default block size: 1024 frames (≈ 10 s at a 10 ms hop) or ≥ 8× the model's total context, but
+ * no more than the sample budget allows (many channels at a high rate) and never below 2× context.
+ */
+export function defaultBlockFrames(denoiser: AudioDenoiser, hop = 0, channels = 1): number {
   const ctx = denoiser.contextFrames.past + denoiser.contextFrames.future;
-  return Math.max(1024, 8 * ctx);
+  const wanted = Math.max(1024, 8 * ctx);
+  const budget = hop > 0 ? Math.floor(BLOCK_SAMPLE_BUDGET / (hop * Math.max(1, channels))) : wanted;
+  return Math.max(2 * ctx, 16, Math.min(wanted, budget));
 }
 
 /**
@@ -91,7 +99,7 @@ export async function denoiseStream(pull: PullSamples, push: PushSamples, o: Str
   const { hop } = spec;
   const nBins = spec.fftSize / 2 + 1;
   const { past, future } = o.denoiser.contextFrames;
-  const blockFrames = o.blockFrames ?? defaultBlockFrames(o.denoiser);
+  const blockFrames = o.blockFrames ?? defaultBlockFrames(o.denoiser, hop, o.channels);
   const win = new SampleWindow(o.channels);
   let total: number | null = null; // signal length, known once the input has ended
   let a = 0;
