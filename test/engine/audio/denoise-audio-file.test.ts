@@ -176,6 +176,21 @@ describe('denoiseAudioFile', () => {
     expectOnly(dir, ['long.wav']);
   });
 
+  it('non-ASCII, space-filled and very long paths work', async () => {
+    const base = tempDir();
+    const { mkdirSync } = await import('node:fs');
+    const deep = join(base, 'Aufnahmen – März 2026', '声音 録音', 'x'.repeat(200));
+    mkdirSync(deep, { recursive: true });
+    const input = join(deep, '  interview   café №1 .wav');
+    writeWavFixture(input, '16', 2, 22050, 5000);
+    const out = join(deep, '  interview   café №1 (denoised).flac');
+    const res = await denoiseAudioFile(input, out, { reductionDb: 9 }, { denoiser: den });
+    expect(res).toMatchObject({ channels: 2, sampleRate: 22050 });
+    const r = await openAudioReader(out);
+    expect(r.info).toMatchObject({ container: 'flac', frames: 5000 });
+    await r.close();
+  });
+
   it('bad inputs and outputs get clear errors', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'empty.wav'), '');
