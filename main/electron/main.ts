@@ -2,7 +2,6 @@
 // engine in a utilityProcess, and the IPC handlers — the same handlers the web bridge serves.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, screen, session, shell, utilityProcess } from 'electron';
 import type { EventName, EventPayload } from '../ipc/contract.ts';
 import { createDispatcher } from '../ipc/dispatch.ts';
@@ -16,10 +15,11 @@ import { buildMenuTemplate } from './menu.ts';
 import { APP_ORIGIN, secureSession, secureWebContents } from './security.ts';
 import { clampToDisplays, loadWindowState, mainWindowOptions, trackWindowState } from './window.ts';
 
-// Built layout (see main/electron/bundle.ts): dist/main/electron/main.js, dist/preload/index.cjs,
-// dist/engine/engine-process.js, dist/renderer/index.html.
-const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const resourcesDir = app.isPackaged ? process.resourcesPath : path.resolve(distDir, '..', 'resources');
+// Built layout (see main/electron/build.ts) under the app folder (the repo, or app.asar when
+// packaged): dist/main/electron/main.js, dist/preload/index.cjs, dist/engine/engine-process.js,
+// dist/renderer/index.html. Models, wasm and icons sit outside the asar in process.resourcesPath.
+const distDir = path.join(app.getAppPath(), 'dist');
+const resourcesDir = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
