@@ -77,8 +77,13 @@ export async function renderImagePreview(path: string, opts: PreviewOptions): Pr
         throw new HushError('too-large', `preview region ${region.width}×${region.height} is larger than ${MAX_REGION_PIXELS / 1e6} MP`);
       }
       // Context around the crop so the model sees what it will see in the full run.
+      // The context's origin sits on the model's stride grid, as the full run's tiles do, so the crop
+      // comes out exactly as it will in the saved file.
       const m = Math.ceil(opts.denoiser.receptiveField);
-      const ctx = clipRegion({ left: region.left - m, top: region.top - m, width: region.width + 2 * m, height: region.height + 2 * m }, probe.width, probe.height);
+      const q = Math.max(1, opts.denoiser.sizeMultiple);
+      const left = Math.max(0, Math.floor((region.left - m) / q) * q);
+      const top = Math.max(0, Math.floor((region.top - m) / q) * q);
+      const ctx = clipRegion({ left, top, width: region.left + region.width + m - left, height: region.top + region.height + m - top }, probe.width, probe.height);
       raw = await base.extract(ctx).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
       view = { left: region.left - ctx.left, top: region.top - ctx.top, width: region.width, height: region.height };
     } else {
