@@ -121,15 +121,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT_OK;
   }
   const engine = io.engine?.() ?? new EngineClient({ spawn: () => forkNodeEngine({ echoStderr: process.env.HUSH_ENGINE_DEBUG === '1' }) });
-  if (engine instanceof EngineClient) {
-    engine.onCrash((info) => io.stderr.write(`hush: ${info.message}; restarting the engine\n`));
-  }
   try {
     if (cmd.command === 'info') {
       const info = await engine.info();
       io.stdout.write(cmd.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatInfo(info)}\n`);
       return EXIT_OK;
     }
+    // During a batch a crash is survived (the batch goes on in a fresh process): say it happened.
+    if (engine instanceof EngineClient) engine.onCrash((info) => io.stderr.write(`hush: ${info.message}; continuing with a fresh engine\n`));
     return await runDenoise(cmd, engine, io);
   } catch (err) {
     const message = err instanceof HushError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);

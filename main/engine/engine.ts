@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import * as audio from './audio/index.ts';
 import type {
   AudioOverview, AudioOverviewRequest, AudioPreview, AudioPreviewRequest, CallOptions, DenoiseFile, DenoiseHandle,
-  DenoiseRequest, EngineApi, EngineInfo, EngineOptions, Estimate, ImagePreview, ImagePreviewRequest, ImageThumbnail,
+  DenoiseRequest, EngineApi, EngineInfo, EngineOptions, Estimate, ImagePreview, ImagePreviewRequest, ImageThumbnail, Region,
 } from './engine-api.ts';
 import * as image from './image/index.ts';
+import { defaultOutputFormat } from './image/formats.ts';
 import type { BatchSummary, JobEvent } from './jobs/events.ts';
 import { detectMediaKind } from './jobs/media-kind.ts';
 import { expandPattern, extensionFor, OutputPlanner } from './jobs/output-naming.ts';
@@ -20,7 +21,7 @@ import { loadAudioDenoiser, type TfAudioDenoiser } from './models/audio-denoiser
 import { loadImageDenoiser, type DisposableImageDenoiser } from './models/image-denoiser.ts';
 import { defaultResourcesDir, modelDir, readModelInfo } from './models/registry.ts';
 import { backendInfo, initBackend, type BackendInfo } from './tf/backend.ts';
-import { HushError, type MediaKind, type OutputFormat, type Stage } from './types.ts';
+import { HushError, type ImageFormat, type MediaKind, type OutputFormat, type Stage } from './types.ts';
 
 export type * from './engine-api.ts';
 
@@ -146,7 +147,7 @@ export class Engine implements EngineApi {
     let format: OutputFormat;
     if (kind === 'image') {
       const probe = await image.probeImage(input);
-      format = request.imageFormat ?? image.defaultOutputFormat(probe.format);
+      format = request.imageFormat ?? defaultOutputFormat(probe.format);
     } else {
       const probe = await audio.probeAudio(input);
       format = request.audioFormat ?? (probe.format === 'flac' ? 'flac' : 'wav');
@@ -184,7 +185,7 @@ export class Engine implements EngineApi {
           temp,
           {
             sigma: strength,
-            format: format as image.ImageOutputFormat,
+            format: format as ImageFormat,
             ...(request.quality !== undefined ? { quality: request.quality } : {}),
             ...(request.bitDepth !== undefined ? { bitDepth: request.bitDepth } : {}),
           },
@@ -243,18 +244,42 @@ export class Engine implements EngineApi {
 
   async previewImage(request: ImagePreviewRequest, options: CallOptions = {}): Promise<ImagePreview> {
     const denoiser = await this.imageDenoiser();
-    return image.renderImagePreview(request.path, {
+    const p = await image.renderImagePreview(request.path, {
       sigma: request.sigma,
       ...(request.region ? { region: request.region } : {}),
       ...(request.maxSide !== undefined ? { maxSide: request.maxSide } : {}),
       denoiser,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // A whole-image view reports the whole image as its region, in source pixels.
+    let region: Region;
+    if (p.region) region = p.region;
+    else {
+      const whole = await image.probeImage(request.path);
+      region = { left: 0, top: 0, width: whole.width, height: whole.height };
+    }
+    return {
+      before: { data: new Uint8Array(p.before), mime: 'image/png', width: p.width, height: p.height },
+      after: { data: new Uint8Array(p.after), mime: 'image/png', width: p.width, height: p.height },
+      region,
+      sigma: p.sigma,
+      ...(p.estimate !== undefined ? { estimate: p.estimate } : {}),
+    };
   }
 
   async thumbnail(filePath: string, maxSide: number, options: CallOptions = {}): Promise<ImageThumbnail> {
+    const probe = await image.probeImage(filePath);
     checkAborted(options.signal);
-    return image.makeImageThumbnail(filePath, maxSide);
+    const jpeg = await image.makeImageThumbnail(filePath, maxSide);
+    const meta = await sharp(jpeg).metadata();
+    return {
+      image: { data: new Uint8Array(jpeg), mime: 'image/jpeg', width: meta.width, height: meta.height },
+      sourceWidth: probe.width,
+      sourceHeight: probe.height,
+      format: probe.format,
+      bitDepth: probe.bitDepth,
+      hasAlpha: probe.hasAlpha,
+    };
   }
 
   async audioOverview(request: AudioOverviewRequest, options: CallOptions = {}): Promise<AudioOverview> {
@@ -321,8 +346,11 @@ export class Engine implements EngineApi {
   }
 }
 
-/** Start an engine: pick the TF.js backend, then serve calls (models load on first use). */
+/**
+ * Start an engine: pick the TF.js backend, then serve calls (models load on first use). Models come
+ * from `resourcesDir`, else $HUSH_RESOURCES_DIR, else the repository's resources/.
+ */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = await initBackend({ prefer: options.backend ?? 'auto' });
-  return new Engine(options.resourcesDir ?? defaultResourcesDir(), backend);
+  return new Engine(options.resourcesDir ?? process.env.HUSH_RESOURCES_DIR ?? defaultResourcesDir(), backend);
 }

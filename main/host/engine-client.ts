@@ -8,13 +8,13 @@ import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AudioOverview, AudioOverviewRequest, AudioPreview, AudioPreviewRequest, CallOptions, DenoiseHandle, DenoiseRequest,
-  EncodedImage, EngineApi, EngineInfo, Estimate, ImagePreview, ImagePreviewRequest,
+  EngineApi, EngineInfo, Estimate, ImagePreview, ImagePreviewRequest, ImageThumbnail,
 } from '../engine/engine-api.ts';
 import { summarise, type BatchSummary, type FileOutcome, type JobEvent } from '../engine/jobs/events.ts';
 import { HushError } from '../engine/types.ts';
 import { PARTIAL_MARK } from '../engine/jobs/output-naming.ts';
 import {
-  childMessageSchema, describeIssues, methods, type ChildMessage, type MethodName, type MethodParams, type MethodResult,
+  childMessageSchema, describeIssues, methods, type CallParams, type ChildMessage, type MethodName, type MethodResult,
 } from './protocol.ts';
 import { forkNodeEngine, type EngineChild, type SpawnEngine } from './transport.ts';
 
@@ -50,11 +50,14 @@ interface Connection {
   /** Output folders of batches in flight, swept for partial files if the process dies. */
   readonly outDirs: Set<string>;
   closing: boolean;
+  isReady: boolean;
 }
 
 function describeExit(code: number | null, signal: string | null, stderr: string): Omit<CrashInfo, 'pid' | 'stderr'> {
   const outOfMemory = /heap out of memory|Allocation failed|out of memory|OOM/i.test(stderr);
-  const lastLine = stderr.trim().split('\n').filter((l) => l.trim()).pop()?.trim() ?? '';
+  // Node ends a fatal error with its version line; the error itself is the useful part.
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  const lastLine = [...lines].reverse().find((l) => /\b\w*Error\b|error:/i.test(l)) ?? lines.at(-1) ?? '';
   let message: string;
   if (outOfMemory) message = 'the engine process ran out of memory';
   else if (signal) message = `the engine process was killed (${signal})`;
@@ -123,7 +126,7 @@ export class EngineClient implements EngineApi {
       failStart = reject;
     });
     ready.catch(() => {}); // observed by callers; avoid an unhandled rejection when nobody waits
-    const conn: Connection = { child, ready, pending, outDirs: new Set(), closing: false };
+    const conn: Connection = { child, ready, pending, outDirs: new Set(), closing: false, isReady: false };
     this.conn = conn;
     const timer = setTimeout(() => {
       failStart(new HushError('engine-crashed', `the engine process did not start within ${Math.round(this.startTimeoutMs / 1000)} s`));
@@ -133,6 +136,7 @@ export class EngineClient implements EngineApi {
 
     child.onMessage((raw) => this.handleMessage(conn, raw, () => {
       clearTimeout(timer);
+      conn.isReady = true;
       markReady();
       for (const l of this.readyListeners) l({ pid: child.pid, restarts: this.restarts });
     }));
@@ -192,7 +196,7 @@ export class EngineClient implements EngineApi {
   /** One call on the engine process, with the params validated before they leave. */
   async call<M extends MethodName>(
     method: M,
-    params: MethodParams<M>,
+    params: CallParams<M>,
     options: { signal?: AbortSignal; onEvent?: (event: JobEvent) => void; outDir?: string } = {},
   ): Promise<MethodResult<M>> {
     if (this.disposed) throw new HushError('internal', 'the engine client has been disposed');
@@ -239,7 +243,7 @@ export class EngineClient implements EngineApi {
     return this.call('previewImage', request, options);
   }
 
-  thumbnail(filePath: string, maxSide: number, options: CallOptions = {}): Promise<EncodedImage> {
+  thumbnail(filePath: string, maxSide: number, options: CallOptions = {}): Promise<ImageThumbnail> {
     return this.call('thumbnail', { path: filePath, maxSide }, options);
   }
 
@@ -364,7 +368,9 @@ export class EngineClient implements EngineApi {
     if (!conn) return;
     conn.closing = true;
     const gone = new Promise<void>((resolve) => conn.child.onExit(() => resolve()));
-    conn.child.postMessage({ kind: 'shutdown' });
+    // A process still starting up cannot hear the request yet: stop it outright.
+    if (conn.isReady) conn.child.postMessage({ kind: 'shutdown' });
+    else conn.child.kill();
     const timer = setTimeout(() => conn.child.kill(), timeoutMs);
     await gone;
     clearTimeout(timer);

@@ -13,12 +13,14 @@ const backend = backendEnv === 'wasm' || backendEnv === 'cpu' ? backendEnv : 'au
 
 let engine: Promise<EngineApi> | undefined;
 const getEngine = (): Promise<EngineApi> => {
-  engine ??= createEngine({ backend, ...(process.env.HUSH_RESOURCES_DIR ? { resourcesDir: process.env.HUSH_RESOURCES_DIR } : {}) });
+  if (engine) return engine;
+  const starting: Promise<EngineApi> = createEngine({ backend, ...(process.env.HUSH_RESOURCES_DIR ? { resourcesDir: process.env.HUSH_RESOURCES_DIR } : {}) });
+  engine = starting;
   // A failed start (e.g. no backend) is reported to that call, and the next call tries again.
-  engine.catch(() => {
-    engine = undefined;
+  starting.catch(() => {
+    if (engine === starting) engine = undefined;
   });
-  return engine;
+  return starting;
 };
 
 // Something escaped every handler: the engine's state is unknown, so leave and let the parent

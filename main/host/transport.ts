@@ -21,6 +21,15 @@ export type SpawnEngine = () => EngineChild;
 /** Path of the engine process entry (TypeScript; run through tsx in Node). */
 export const ENGINE_ENTRY = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
 
+/** tsx's loader resolved from here, so the child finds it whatever the caller's working folder. */
+function tsxLoader(): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return 'tsx';
+  }
+}
+
 const STDERR_KEEP = 8192;
 
 function keepTail(stream: NodeJS.ReadableStream | null | undefined, echo: boolean): () => string {
@@ -45,7 +54,7 @@ export interface ForkOptions {
 /** Start the engine as a Node child process running the TypeScript entry through tsx. */
 export function forkNodeEngine(options: ForkOptions = {}): EngineChild {
   const child: ChildProcess = fork(options.entry ?? ENGINE_ENTRY, [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    execArgv: ['--import', tsxLoader(), ...(options.execArgv ?? [])],
     env: options.env ?? process.env,
     // Structured clone instead of JSON: previews carry Uint8Array/Float32Array as they are.
     serialization: 'advanced',

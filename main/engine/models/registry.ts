@@ -24,9 +24,9 @@ interface ModelJson {
 }
 
 /**
- * Name, version and size of the model in `dir`. The version is the metadata's `version` when the
- * training run wrote one, followed by a short hash of the weights, so two different weight files
- * never report the same version.
+ * Name, version and size of the model in `dir`. The version is the metadata's `modelVersion` when
+ * the training run wrote one, followed by a short hash of the weights, so two different weight
+ * files never report the same version.
  */
 export async function readModelInfo(dir: string, fallbackName: string): Promise<ModelInfo> {
   const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
@@ -39,7 +39,8 @@ export async function readModelInfo(dir: string, fallbackName: string): Promise<
   }
   const meta = json.userDefinedMetadata ?? {};
   const name = typeof meta.name === 'string' ? meta.name : fallbackName;
-  const declared = typeof meta.version === 'string' || typeof meta.version === 'number' ? String(meta.version) : undefined;
+  // `version` in the metadata is the file format's; a release name, when a training run sets one, is `modelVersion`.
+  const declared = typeof meta.modelVersion === 'string' ? meta.modelVersion : undefined;
   const short = hash.digest('hex').slice(0, 8);
   return { name, version: declared ? `${declared}+${short}` : short, params, dir };
 }
