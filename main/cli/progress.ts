@@ -54,12 +54,15 @@ export function createProgressView(total: number, tty: boolean, out: NodeJS.Writ
   let drawn = false;
 
   const bar = (): string => {
-    const width = Math.max(10, Math.min(30, (err.columns ?? 80) - 60));
-    const filled = Math.round(overall * width);
-    const name = current.length > 28 ? `…${current.slice(-27)}` : current;
+    const columns = err.columns ?? 80;
+    // A bar of steady width; the file name takes what is left and gives way first.
+    const width = Math.max(10, Math.min(30, columns - 50));
     const etaText = eta === null ? '' : ` ETA ${formatSeconds(eta)}`;
-    const text = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(overall * 100)).padStart(3)}% ${finished}/${total} ${name} ${stage}${etaText}`;
-    return text.slice(0, (err.columns ?? 120) - 1);
+    const head = `${String(Math.floor(overall * 100)).padStart(3)}% ${finished}/${total}`;
+    const room = columns - 1 - (width + 3) - head.length - 1 - stage.length - etaText.length - 1;
+    const name = room < 4 ? '' : current.length > room ? `…${current.slice(-(room - 1))}` : current;
+    const filled = Math.round(overall * width);
+    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${head} ${name}${name ? ' ' : ''}${stage}${etaText}`.slice(0, columns - 1);
   };
   const clear = (): void => {
     if (tty && drawn) err.write('\r\x1b[2K');
