@@ -171,7 +171,13 @@ export class Engine implements EngineApi {
     try {
       await mkdir(outDir, { recursive: true });
     } catch (err) {
-      throw new HushError('output-unwritable', `cannot create the output folder ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file of that name is in the way'
+        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+        : code === 'EROFS' ? 'read-only file system'
+        : code === 'ENOSPC' ? 'no space left on the device'
+        : (err as Error).message;
+      throw new HushError('output-unwritable', `cannot create the output folder ${outDir}: ${why}`, { cause: err });
     }
     const claim = await planner.claim(outDir, base, extensionFor(format, input));
     if (claim.kind === 'skip') return { status: 'skipped', output: claim.path, reason: claim.reason };
