@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { applyGains, frameSpecForRate, istft, powerSpectrum, stft } from '../../main/engine/audio/stft.ts';
 import { bandFeatures, bandLayout, bandPower, binGains, gainFloor } from '../../main/engine/models/audio-features.ts';
 import { predictBandGains, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
+import { configOfModel, describeAudioDae } from '../../main/engine/models/audio-dae.ts';
 import type { AudioDenoiser } from '../../main/engine/types.ts';
 
 /** Enhances `x` with a bare model + metadata (used during training, before a denoiser exists). */
@@ -12,7 +13,7 @@ export function enhanceWithModel(model: tf.LayersModel, meta: AudioDaeMetadata, 
   const layout = bandLayout(spec, rate, meta.bands);
   const S = stft(x, spec);
   const feats = bandFeatures(bandPower(powerSpectrum(S), S.nFrames, layout), layout.nBands, meta.featureMean, meta.featureStd);
-  const bg = predictBandGains(model, feats, S.nFrames, layout.nBands);
+  const bg = predictBandGains(model, feats, S.nFrames, layout.nBands, describeAudioDae(configOfModel(model)).reach);
   applyGains(S, binGains(bg, S.nFrames, layout, gainFloor(maxAttenuationDb)));
   return istft(S, spec, x.length);
 }

@@ -10,6 +10,7 @@ import { buildAudioDae, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } f
 import { loadAudioDenoiser, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
 import { DEFAULT_BANDS, type BandConfig } from '../../main/engine/models/audio-features.ts';
 import { registerTrainingKernels } from '../core/wasm-grad-kernels.ts';
+import { BatchPrefetcher } from './batch-prefetch.ts';
 import { ExampleMaker, featureStats, SpeechSampler, type Batch } from './batches.ts';
 import { DEFAULT_CORRUPTION, Rng, type CorruptionConfig } from './corrupt.ts';
 import { loadSubset } from './dataset.ts';
@@ -50,8 +51,8 @@ export const DEFAULT_AUDIO_TRAIN: AudioTrainConfig = {
   rate: 16000,
   hopSeconds: 0.01,
   bands: DEFAULT_BANDS,
-  model: { nBands: DEFAULT_BANDS.nBands, widths: [64, 96, 128], latentBlocks: 3, latentKernel: 5 },
-  batch: 16,
+  model: { nBands: DEFAULT_BANDS.nBands, widths: [48, 64, 96], latentBlocks: 2, latentKernel: 5 },
+  batch: 12,
   frames: 256,
   steps: 20000,
   optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999 },
@@ -263,7 +264,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
   say(`model: ${model.countParams()} params, ${(info.macsPerFrame / 1e3).toFixed(0)} k MAC/frame, ${((info.macsPerFrame * TIME_MULTIPLE) / cfg.hopSeconds / 1e9).toFixed(3)} GMAC/s of audio (×${TIME_MULTIPLE} cycle spinning)`);
 
   const nb = cfg.bands.nBands;
-  const toTensors = (b: Batch) => {
+  const toTensors = (b: Pick<Batch, 'size' | 'frames' | 'nBands' | 'logPower' | 'noisyC' | 'cleanC'>) => {
     const feats = new Float32Array(b.logPower.length);
     for (let i = 0; i < feats.length; i++) feats[i] = (b.logPower[i] - meta.featureMean[i % nb]) / meta.featureStd[i % nb];
     const shape: [number, number, number] = [b.size, b.frames, nb];
@@ -283,6 +284,8 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     return { valLoss: vl, valSiSdr: sum / valBatch.size, noisySiSdr: sumNoisy / valBatch.size };
   };
 
+  // Training batches come from a worker thread (batch k seeded by (seed, k): resumable).
+  const prefetch = new BatchPrefetcher({ example: maker.cfg, batch: cfg.batch, seed: cfg.seed });
   const bestDir = path.join(ckptDir, 'best');
   let tLast = performance.now();
   let lossAcc = 0, lossN = 0;
@@ -291,8 +294,8 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     const lr = learningRate(cfg, step);
     setLr(opt, lr);
     const td = performance.now();
-    const b = maker.batch(cfg.batch, speech, train.noise, rng);
-    const { x, a, c } = toTensors(b);
+    const m = await prefetch.get(step, cfg.steps);
+    const { x, a, c } = toTensors({ size: cfg.batch, frames: cfg.frames, nBands: nb, logPower: m.logPower, noisyC: m.noisyC, cleanC: m.cleanC });
     const ts = performance.now();
     dataMs += ts - td;
     const { value, grads } = tf.variableGrads(() => {
@@ -336,6 +339,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
       tLast = performance.now();
     }
   }
+  await prefetch.close();
   return { steps: step, bestValSiSdr, bestDir };
 }
 

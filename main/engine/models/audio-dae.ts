@@ -1,16 +1,18 @@
 // The audio denoising autoencoder: a 1-D convolutional U-Net over time on band features.
 //
 //   input  [T, nBands]  normalised log band power of the noisy STFT (10 ms frames)
-//   enc0   2 × conv1d k3                       (T,   c0)   ─────────────── skip ─┐
-//   enc1   conv1d k4 stride 2, conv1d k3       (T/2, c1)   ──── skip ─┐         │
-//   latent conv1d k4 stride 2 + residual conv1d k5 blocks (T/4, c2)    │         │
-//   dec1   transposed conv (k1 → 2·c1, sub-pixel reshape) ⊕ skip, conv1d k3 (T/2, c1)
-//   dec0   transposed conv (k1 → 2·c0, sub-pixel reshape) ⊕ skip, conv1d k3 (T, c0)
+//   enc0   2 × conv1d k3                                   (T,   c0)  ───────────── skip ─┐
+//   down1  space-to-depth [T, c0] → [T/2, 2·c0], conv1d k3, conv1d k3 (T/2, c1)  ── skip ─┐ │
+//   down2  space-to-depth → [T/4, 2·c1], conv1d k3 + residual conv1d k5 blocks (T/4, c2)  │ │
+//   up1    transposed conv (k1 → 2·c1, depth-to-space) ⊕ skip, conv1d k3        (T/2, c1) │
+//   up0    transposed conv (k1 → 2·c0, depth-to-space) ⊕ skip, conv1d k3        (T,   c0)
 //   output conv1d k1 → nBands, sigmoid: a gain in [0, 1] per band and frame
 //
-// The transposed convolutions are written as a 1×1 convolution to 2·C channels followed by a
-// reshape [T, 2C] → [2T, C] (sub-pixel / pixel-shuffle upsampling, equivalent to a stride-2
-// transposed convolution) so the model uses only built-in layers and loads anywhere TF.js runs.
+// Down- and upsampling are reshapes ([T, C] ↔ [T/2, 2C]) around stride-1 convolutions: a k3
+// convolution after space-to-depth is a stride-2 convolution with a 6-frame kernel, and a 1×1
+// convolution to 2·C channels before depth-to-space is a stride-2 transposed convolution. Written
+// this way the model uses only built-in layers (loads anywhere TF.js runs) and every gradient runs
+// on the fast stride-1 wasm kernels (strided conv1d gradients fall back to a slow naive kernel).
 // Time length must be a multiple of TIME_MULTIPLE (the encoder's total downsampling).
 import * as tf from '@tensorflow/tfjs';
 
@@ -25,7 +27,7 @@ export interface AudioDaeConfig {
 
 // (No dilated convolutions: TF.js cannot take gradients through conv2d with dilation > 1, so the
 // latent stage widens its context with quarter-rate k5 convolutions instead.)
-export const DEFAULT_AUDIO_DAE: AudioDaeConfig = { nBands: 40, widths: [64, 96, 128], latentBlocks: 3, latentKernel: 5 };
+export const DEFAULT_AUDIO_DAE: AudioDaeConfig = { nBands: 40, widths: [48, 64, 96], latentBlocks: 2, latentKernel: 5 };
 
 /** Total downsampling in time: inputs are padded to a multiple of this. */
 export const TIME_MULTIPLE = 4;
@@ -60,12 +62,14 @@ export function describeAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE): Audio
   };
   add('enc0a', 3, cfg.nBands, c0, 1);
   add('enc0b', 3, c0, c0, 1);
-  add('enc1a', 4, c0, c1, 1 / 2, 1);
+  reach += 1; // space-to-depth pairs frames
+  add('down1', 3, 2 * c0, c1, 1 / 2);
   add('enc1b', 3, c1, c1, 1 / 2);
-  add('down2', 4, c1, c2, 1 / 4, 2);
+  reach += 2;
+  add('down2', 3, 2 * c1, c2, 1 / 4);
   for (let i = 0; i < cfg.latentBlocks; i++) add(`latent${i}`, cfg.latentKernel, c2, c2, 1 / 4);
   add('up1', 1, c2, 2 * c1, 1 / 4);
-  reach += 4; // sub-pixel upsampling: a latent frame feeds two half-rate frames
+  reach += 4; // depth-to-space: a latent frame feeds two half-rate frames
   add('dec1', 3, 2 * c1, c1, 1 / 2);
   add('up0', 1, c1, 2 * c0, 1 / 2);
   reach += 2;
@@ -79,12 +83,11 @@ export function buildAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE, seed = 1)
   const [c0, c1, c2] = cfg.widths;
   let n = 0;
   const init = () => tf.initializers.heNormal({ seed: seed * 1000 + n++ });
-  const conv = (name: string, filters: number, kernelSize: number, opts: { strides?: number; activation?: 'relu' | 'sigmoid' | 'linear' } = {}) =>
+  const conv = (name: string, filters: number, kernelSize: number, opts: { activation?: 'relu' | 'sigmoid' | 'linear' } = {}) =>
     tf.layers.conv1d({
       name,
       filters,
       kernelSize,
-      strides: opts.strides ?? 1,
       padding: 'same',
       activation: opts.activation ?? 'relu',
       kernelInitializer: opts.activation === 'sigmoid' ? tf.initializers.glorotUniform({ seed: seed * 1000 + n++ }) : init(),
@@ -92,9 +95,11 @@ export function buildAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE, seed = 1)
   const input = tf.input({ shape: [null, cfg.nBands], name: 'band_features' });
   let e0 = conv('enc0a', c0, 3).apply(input) as tf.SymbolicTensor;
   e0 = conv('enc0b', c0, 3).apply(e0) as tf.SymbolicTensor;
-  let e1 = conv('enc1a', c1, 4, { strides: 2 }).apply(e0) as tf.SymbolicTensor;
+  let e1 = tf.layers.reshape({ name: 'down1_s2d', targetShape: [-1, 2 * c0] }).apply(e0) as tf.SymbolicTensor;
+  e1 = conv('down1', c1, 3).apply(e1) as tf.SymbolicTensor;
   e1 = conv('enc1b', c1, 3).apply(e1) as tf.SymbolicTensor;
-  let z = conv('down2', c2, 4, { strides: 2 }).apply(e1) as tf.SymbolicTensor;
+  let z = tf.layers.reshape({ name: 'down2_s2d', targetShape: [-1, 2 * c1] }).apply(e1) as tf.SymbolicTensor;
+  z = conv('down2', c2, 3).apply(z) as tf.SymbolicTensor;
   for (let i = 0; i < cfg.latentBlocks; i++) {
     const r = conv(`latent${i}`, c2, cfg.latentKernel).apply(z) as tf.SymbolicTensor;
     z = tf.layers.add({ name: `latent${i}_res` }).apply([z, r]) as tf.SymbolicTensor;
@@ -117,5 +122,5 @@ export function configOfModel(model: tf.LayersModel): AudioDaeConfig {
   const nBands = units('out');
   const latent = model.layers.filter((l) => /^latent\d+$/.test(l.name));
   const latentKernel = latent.length > 0 ? (latent[0].getConfig() as { kernelSize: number[] }).kernelSize[0] : 1;
-  return { nBands, widths: [units('enc0a'), units('enc1a'), units('down2')], latentBlocks: latent.length, latentKernel };
+  return { nBands, widths: [units('enc0a'), units('down1'), units('down2')], latentBlocks: latent.length, latentKernel };
 }

@@ -42,11 +42,14 @@ const MAX_FRAMES_PER_CALL = 4096;
 /**
  * Band gains [nFrames][nBands] for normalised features, averaged over the TIME_MULTIPLE cyclic
  * shifts. Frames outside the block are zero (= the feature mean), as at the ends of a file.
+ * Each shifted copy is followed by at least `tail` explicit zero frames (≥ the receptive field):
+ * a convolution's implicit edge padding is not the same as zero input frames (biases), and
+ * rows must share one length, so the end of the block must never see implicit padding.
  */
-export function predictBandGains(model: tf.LayersModel, features: Float32Array, nFrames: number, nBands: number, shifts = TIME_MULTIPLE): Float32Array {
+export function predictBandGains(model: tf.LayersModel, features: Float32Array, nFrames: number, nBands: number, tail: number, shifts = TIME_MULTIPLE): Float32Array {
   const out = new Float32Array(nFrames * nBands);
   if (nFrames === 0) return out;
-  const padded = Math.ceil((nFrames + shifts - 1) / TIME_MULTIPLE) * TIME_MULTIPLE;
+  const padded = Math.ceil((nFrames + shifts - 1 + tail) / TIME_MULTIPLE) * TIME_MULTIPLE;
   const batch = new Float32Array(shifts * padded * nBands);
   for (let s = 0; s < shifts; s++) batch.set(features.subarray(0, nFrames * nBands), (s * padded + s) * nBands);
   const y = tf.tidy(() => model.predict(tf.tensor3d(batch, [shifts, padded, nBands])) as tf.Tensor);
@@ -107,13 +110,14 @@ export class TfAudioDenoiser implements AudioDenoiser {
     const feats = bandFeatures(bandPower(power, nFrames, layout), nb, this.meta.featureMean, this.meta.featureStd);
     // Long blocks are processed in overlapping windows; each window keeps only its inner frames.
     const ctx = this.contextFrames.past;
-    if (nFrames <= MAX_FRAMES_PER_CALL) return predictBandGains(this.model, feats, nFrames, nb);
+    const tail = describeAudioDae(this.config).reach;
+    if (nFrames <= MAX_FRAMES_PER_CALL) return predictBandGains(this.model, feats, nFrames, nb, tail);
     const out = new Float32Array(nFrames * nb);
     const inner = MAX_FRAMES_PER_CALL - 2 * ctx;
     for (let a = 0; a < nFrames; a += inner) {
       const b = Math.min(nFrames, a + inner);
       const w0 = Math.max(0, a - ctx), w1 = Math.min(nFrames, b + ctx);
-      const g = predictBandGains(this.model, feats.subarray(w0 * nb, w1 * nb), w1 - w0, nb);
+      const g = predictBandGains(this.model, feats.subarray(w0 * nb, w1 * nb), w1 - w0, nb, tail);
       out.set(g.subarray((a - w0) * nb, (b - w0) * nb), a * nb);
     }
     return out;
