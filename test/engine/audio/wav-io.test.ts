@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wavefile from 'wavefile';
 import { describe, expect, it } from 'vitest';
-import { createAudioWriter, openAudioReader, parseWavLayout, probeAudio } from '../../../main/engine/audio/index.ts';
+import { buildWavHeader, createAudioWriter, openAudioReader, parseWavLayout, probeAudio } from '../../../main/engine/audio/index.ts';
 import { HushError } from '../../../main/engine/types.ts';
 import { tempDir, testSignal, writeWavFixture, type WavFlavour } from './helpers/wav-fixtures.ts';
 
@@ -197,6 +197,18 @@ describe('WAV writing', () => {
     expect(maxAbsDiff(channels[0], quiet[0])).toBeLessThanOrEqual(1.5 / 32768);
     // Without dither a 0.3-LSB sine rounds to digital silence; with dither it survives as noise.
     expect(channels[0].some((v) => v !== 0)).toBe(true);
+  });
+
+  it('headers for more than 4 GiB of samples switch to RF64 (ds64) and parse back', async () => {
+    const dataBytes = 6 * 2 ** 30 + 24; // 6 GiB of 6-channel float32
+    const small = buildWavHeader(6, 48000, 'float32', 24);
+    const big = buildWavHeader(6, 48000, 'float32', dataBytes);
+    expect(big.length).toBe(small.length); // patched in place at the end of a streamed write
+    expect(Buffer.from(small.subarray(0, 4)).toString()).toBe('RIFF');
+    expect(Buffer.from(big.subarray(0, 4)).toString()).toBe('RF64');
+    const size = big.length + dataBytes;
+    const layout = await parseWavLayout(async (p, n) => (p < big.length ? big.subarray(p, Math.min(big.length, p + n)) : new Uint8Array(Math.min(n, size - p))), size);
+    expect(layout).toMatchObject({ encoding: 'float', channels: 6, sampleRate: 48000, dataOffset: big.length, dataBytes, frames: dataBytes / 24, extensible: true });
   });
 
   it('abort leaves no file behind', async () => {
