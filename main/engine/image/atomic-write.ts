@@ -1,7 +1,7 @@
 // Outputs appear all at once or not at all: written under a hidden temporary name in the target
 // folder (same file system, so rename is atomic) and renamed into place. Inputs are never targets.
 import { randomBytes } from 'node:crypto';
-import { realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { HushError } from '../types.ts';
 import { fsError } from './errors.ts';
@@ -33,6 +33,14 @@ export function temporaryPathFor(output: string): string {
  */
 export async function writeAtomically<T>(output: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
   const tmp = temporaryPathFor(output);
+  const folder = dirname(resolve(output));
+  try {
+    const st = await stat(folder);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    await access(folder, constants.W_OK);
+  } catch (err) {
+    throw fsError(err, output, 'write');
+  }
   try {
     const result = await write(tmp);
     try {

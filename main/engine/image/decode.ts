@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { basename } from 'node:path';
 import { HushError } from '../types.ts';
-import { decodeError } from './errors.ts';
+import { decodeErrorFor } from './errors.ts';
 import { probeImage, type ImageProbe } from './probe.ts';
 import { readVipsHeader, type VipsHeader } from './vips-file.ts';
 
@@ -56,7 +56,7 @@ export async function decodeToVips(input: string, vPath: string, opts: DecodeOpt
     if (!cmyk) img = img.keepIccProfile();
     await img.toColourspace(target).toFile(vPath);
   } catch (err) {
-    throw decodeError(err, input);
+    throw await decodeErrorFor(err, input);
   }
   const header = await readVipsHeader(vPath);
   const wantChannels = (gray ? 1 : 3) + (probe.hasAlpha ? 1 : 0);

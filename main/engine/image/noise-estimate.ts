@@ -9,7 +9,7 @@
 // all colour channels are pooled (one σ per image); patches touching clipped pixels (0 or full scale)
 // are skipped because clipping hides noise.
 import sharp from 'sharp';
-import { decodeError, assertReadableFile } from './errors.ts';
+import { decodeErrorFor, assertReadableFile } from './errors.ts';
 
 export interface NoiseImage {
   /** Interleaved samples; integers scaled by `maxValue`, or floats in [0, maxValue]. */
@@ -317,7 +317,7 @@ export async function estimateImageNoise(path: string): Promise<number> {
     }
     return estimateSigmaRegions(images);
   } catch (err) {
-    throw decodeError(err, path);
+    throw await decodeErrorFor(err, path);
   }
 }
 

@@ -3,7 +3,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { HushError, type ImageDenoiser, type Sigma } from '../types.ts';
 import { DEFAULT_MAX_PIXELS, assertPixelLimit } from './decode.ts';
-import { assertReadableFile, decodeError } from './errors.ts';
+import { assertReadableFile, decodeErrorFor } from './errors.ts';
 import { estimateImageNoise } from './noise-estimate.ts';
 import { probeImage } from './probe.ts';
 import { MemoryRaster } from './raster.ts';
@@ -97,7 +97,7 @@ export async function renderImagePreview(path: string, opts: PreviewOptions): Pr
       sigmaHere = sigma * scale;
     }
   } catch (err) {
-    throw decodeError(err, path);
+    throw await decodeErrorFor(err, path);
   }
   if (opts.signal?.aborted) throw new HushError('cancelled', 'cancelled');
 
@@ -140,6 +140,6 @@ export async function makeImageThumbnail(path: string, maxSide: number): Promise
       .jpeg({ quality: 82 })
       .toBuffer();
   } catch (err) {
-    throw decodeError(err, path);
+    throw await decodeErrorFor(err, path);
   }
 }

@@ -3,7 +3,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { basename } from 'node:path';
 import { HushError } from '../types.ts';
-import { assertReadableFile, decodeError } from './errors.ts';
+import { assertReadableFile, decodeErrorFor } from './errors.ts';
 import { inputFormatOf, type InputImageFormat } from './formats.ts';
 
 export interface ImageProbe {
@@ -36,7 +36,7 @@ export async function probeImage(path: string): Promise<ImageProbe> {
     // Header only; no pixel limit here so the UI can show how big a refused image is.
     meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw decodeError(err, path);
+    throw await decodeErrorFor(err, path);
   }
   const format = inputFormatOf(meta);
   if (!format) {

@@ -1,7 +1,7 @@
 // denoiseImageFile end to end on real photos: every format in and out, bit depths, alpha, gray,
 // orientation and metadata, checked by decoding what was written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { readdir, readFile, symlink, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { denoiseImageFile } from '../../../main/engine/image/pipeline.ts';
@@ -28,14 +28,14 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-async function noisyAs(name: string, encode: (s: sharp.Sharp) => sharp.Sharp): Promise<string> {
+async function noisyAs(name: string, encode: (s: Sharp) => Sharp): Promise<string> {
   const path = join(dir, name);
   await encode(sharp(noisyPng)).toFile(path);
   return path;
 }
 
 describe('formats', () => {
-  const inputs: Array<[string, (s: sharp.Sharp) => sharp.Sharp, string]> = [
+  const inputs: Array<[string, (s: Sharp) => Sharp, string]> = [
     ['in.jpg', (s) => s.jpeg({ quality: 95 }), 'jpeg'],
     ['in.png', (s) => s.png(), 'png'],
     ['in.webp', (s) => s.webp({ quality: 95 }), 'webp'],
@@ -89,7 +89,7 @@ describe('pixels and metadata', () => {
   });
 
   it('16-bit PNG and TIFF in → 16-bit out with 16-bit precision; 16-bit into JPEG → 8-bit', async () => {
-    for (const [name, enc, fmt] of [['deep.png', (s: sharp.Sharp) => s.png(), 'png'], ['deep.tif', (s: sharp.Sharp) => s.tiff({ compression: 'lzw' }), 'tiff']] as const) {
+    for (const [name, enc, fmt] of [['deep.png', (s: Sharp) => s.png(), 'png'], ['deep.tif', (s: Sharp) => s.tiff({ compression: 'lzw' }), 'tiff']] as const) {
       const input = join(dir, name);
       await enc(sharp(noisyPng).toColourspace('rgb16')).toFile(input);
       expect((await probeImage(input)).bitDepth).toBe(16);
@@ -161,7 +161,9 @@ describe('pixels and metadata', () => {
       expect(meta.space).toBe(space);
       const a = await decode(input);
       const b = await decode(output);
-      const d = a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
+      let d = 0;
+      for (let i = 0; i < a.data.length; i++) d += Math.abs(a.data[i] - b.data[i]);
+      d /= a.data.length;
       expect(d).toBeGreaterThan(2);
       expect(d).toBeLessThan(30);
     }
