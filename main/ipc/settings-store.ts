@@ -40,11 +40,14 @@ export class SettingsStore {
   /** Read the file; anything missing or invalid takes its default. */
   async load(): Promise<StoredSettings> {
     const text = await readFile(this.file, 'utf8').catch(() => null);
-    let stored: z.infer<typeof StoredSchema> = {};
+    // Each part is read on its own, so one bad value costs only that value.
+    let stored: { preferences?: Record<string, unknown>; outputFolder?: string | null } = {};
     if (text !== null) {
       try {
-        const parsed = StoredSchema.safeParse(JSON.parse(text));
-        if (parsed.success) stored = parsed.data;
+        const raw: unknown = JSON.parse(text);
+        const prefs = StoredSchema.shape.preferences.safeParse((raw as { preferences?: unknown })?.preferences);
+        const folder = StoredSchema.shape.outputFolder.safeParse((raw as { outputFolder?: unknown })?.outputFolder);
+        stored = { ...(prefs.success ? { preferences: prefs.data } : {}), ...(folder.success ? { outputFolder: folder.data } : {}) };
       } catch {
         // unreadable JSON: start from defaults, the next save replaces it
       }
