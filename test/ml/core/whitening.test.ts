@@ -51,7 +51,7 @@ describe('PatchZca on real photo patches', () => {
       const c = tf.sub(v, tf.mean(v, 0));
       return tf.div(tf.matMul(c, c, true, false), v.shape[0]);
     });
-    const cv = await cov.array();
+    const cv = (await cov.array()) as number[][];
     let worst = 0;
     for (let i = 0; i < 48; i++) {
       for (let j = 0; j < 48; j++) {
