@@ -6,7 +6,7 @@
 // folder is fixed at start, so a page can never name a server path.
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -116,7 +116,10 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     registry: options.registry,
     settings: options.settings,
     emit,
-    pickOutputFolder: async () => outputDir,
+    pickOutputFolder: async () => {
+      await mkdir(outputDir, { recursive: true });
+      return outputDir;
+    },
     reveal: async () => false,
     app: {
       name: 'Hush',
