@@ -2,9 +2,9 @@
 // the noisy mixture (model input) and compressed band magnitudes of noisy and clean (loss targets).
 import { analyseFrames, frameSpecForRate, powerSpectrum } from '../../main/engine/audio/stft.ts';
 import type { FrameSpec } from '../../main/engine/types.ts';
-import { bandLayout, bandPower, POWER_FLOOR, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
+import { bandCentres, bandLayout, bandPower, POWER_FLOOR, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
 import { corrupt, energy, Rng, type CorruptionConfig, type NoiseSource } from './corrupt.ts';
-import type { Clip } from './dataset.ts';
+import { sourceBandwidthHz, type Clip } from './dataset.ts';
 
 /** Speech crops drawn from groups of clips (a group = one source folder/speaker). */
 export class SpeechSampler {
@@ -37,8 +37,14 @@ export class SpeechSampler {
    * joined with 0–300 ms pauses. Retries until the crop holds real speech (RMS ≥ −50 dBFS).
    */
   crop(length: number, rate: number, rng: Rng): Float32Array {
+    return this.cropWithBandwidth(length, rate, rng).samples;
+  }
+
+  /** Like crop(), also returning the source's bandwidth (see sourceBandwidthHz). */
+  cropWithBandwidth(length: number, rate: number, rng: Rng): { samples: Float32Array; bandwidthHz: number } {
     for (let attempt = 0; ; attempt++) {
       const clips = this.group(rng);
+      const bandwidthHz = sourceBandwidthHz(clips[0].name, rate); // one group = one source folder
       const out = new Float32Array(length);
       let pos = 0;
       while (pos < length) {
@@ -53,7 +59,7 @@ export class SpeechSampler {
         out.set(c.subarray(0, n), pos);
         pos += n + Math.round(rng.uniform(0, 0.3) * rate);
       }
-      if (energy(out) / length >= 1e-5 || attempt > 20) return out;
+      if (energy(out) / length >= 1e-5 || attempt > 20) return { samples: out, bandwidthHz };
     }
   }
 }
@@ -112,13 +118,13 @@ export class ExampleMaker {
     const cleanC = new Float32Array(size * frames * nb);
     const cleans: Float32Array[] = [], noisys: Float32Array[] = [], snrs: number[] = [];
     for (let i = 0; i < size; i++) {
-      const clean = speech.crop(len, this.cfg.rate, rng);
+      const { samples: clean, bandwidthHz } = speech.cropWithBandwidth(len, this.cfg.rate, rng);
       const rms = Math.sqrt(energy(clean) / len);
       const target = 10 ** (rng.uniform(this.cfg.levelDb[0], this.cfg.levelDb[1]) / 20);
       const g = rms > 0 ? target / rms : 1;
       for (let j = 0; j < len; j++) clean[j] *= g;
       const mix = corrupt(clean, this.cfg.rate, noises, this.cfg.corruption, rng);
-      this.fill(clean, mix.noisy, frames, i, logPower, noisyC, cleanC);
+      this.fill(clean, mix.noisy, frames, i, logPower, noisyC, cleanC, bandwidthHz);
       cleans.push(clean);
       noisys.push(mix.noisy);
       snrs.push(mix.snrDb);
@@ -126,8 +132,13 @@ export class ExampleMaker {
     return { size, frames, nBands: nb, logPower, noisyC, cleanC, clean: cleans, noisy: noisys, snrDb: snrs };
   }
 
-  fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, logPower: Float32Array, noisyC: Float32Array, cleanC: Float32Array): void {
+  /**
+   * Writes example i. Bands whose centre lies at or above the source's bandwidth get zero loss
+   * targets (noisyC = cleanC = 0 ⇒ no gradient): band-limited speech says nothing about them.
+   */
+  fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, logPower: Float32Array, noisyC: Float32Array, cleanC: Float32Array, bandwidthHz = Infinity): void {
     const nb = this.layout.nBands;
+    const centres = bandCentres(this.cfg.bands);
     const pn = this.bands(noisy, frames);
     const pc = this.bands(clean, frames);
     let mean = 0;
@@ -137,8 +148,9 @@ export class ExampleMaker {
     const off = i * frames * nb;
     for (let j = 0; j < pn.length; j++) {
       logPower[off + j] = Math.log10(pn[j] + POWER_FLOOR);
-      noisyC[off + j] = (pn[j] / mean) ** c;
-      cleanC[off + j] = (pc[j] / mean) ** c;
+      const keep = bandwidthHz >= this.cfg.bands.maxHz || centres[j % nb] < bandwidthHz - 1;
+      noisyC[off + j] = keep ? (pn[j] / mean) ** c : 0;
+      cleanC[off + j] = keep ? (pc[j] / mean) ** c : 0;
     }
   }
 }

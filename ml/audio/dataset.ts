@@ -13,6 +13,14 @@ export interface Clip {
   readonly samples: Float32Array;
 }
 
+/**
+ * Audio bandwidth (Hz) of a speech source. The two Asterisk voices were decoded from G.722 and
+ * hold nothing above 7 kHz: training must not learn from them that 7–8 kHz is always noise.
+ */
+export function sourceBandwidthHz(name: string, rate: number): number {
+  return /en-female-allison|it-male-carlo/.test(name) ? 7000 : rate / 2;
+}
+
 export interface AudioSet {
   readonly rate: number;
   readonly speech: Clip[];

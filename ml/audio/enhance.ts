@@ -12,9 +12,10 @@ export function enhanceWithModel(model: tf.LayersModel, meta: AudioDaeMetadata, 
   const spec = frameSpecForRate(rate, meta.hopSeconds);
   const layout = bandLayout(spec, rate, meta.bands);
   const S = stft(x, spec);
-  const feats = bandFeatures(bandPower(powerSpectrum(S), S.nFrames, layout), layout.nBands, meta.featureMean, meta.featureStd);
+  const bp = bandPower(powerSpectrum(S), S.nFrames, layout);
+  const feats = bandFeatures(bp, layout.nBands, meta.featureMean, meta.featureStd);
   const bg = predictBandGains(model, feats, S.nFrames, layout.nBands, describeAudioDae(configOfModel(model)).reach);
-  applyGains(S, binGains(bg, S.nFrames, layout, gainFloor(maxAttenuationDb)));
+  applyGains(S, binGains(bg, S.nFrames, layout, gainFloor(maxAttenuationDb), bp));
   return istft(S, spec, x.length);
 }
 

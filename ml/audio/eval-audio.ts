@@ -32,8 +32,9 @@ export interface Scores {
 export interface EvalAudioOptions {
   /** 4 mixtures per SNR instead of 16 (CI-friendly). */
   quick?: boolean;
-  /** Model folder (default resources/models/audio-dae). */
+  /** Model folder (default resources/models/audio-dae); `model` is the same (ml/eval.ts's --model). */
   modelDir?: string;
+  model?: string;
   /** Attenuation limit for the model (dB). Default 100 (effectively unlimited), like the baselines. */
   maxAttenuationDb?: number;
   /** Where to write the JSON (default eval-results/). */
@@ -130,7 +131,7 @@ function fmtRow(label: string, s: Record<Method, Scores>): string {
 export async function evalAudio(opts: EvalAudioOptions = {}): Promise<EvalAudioResult> {
   const say = opts.log ?? ((l: string) => console.log(l));
   const backend = await initBackend();
-  const modelDir = opts.modelDir ?? path.resolve('resources/models/audio-dae');
+  const modelDir = path.resolve(opts.modelDir ?? opts.model ?? 'resources/models/audio-dae');
   const d = await loadAudioDenoiser(modelDir);
   const limit = opts.maxAttenuationDb ?? 100;
   const timing = { model: 0, audio: 0 };

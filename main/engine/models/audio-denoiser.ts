@@ -106,8 +106,12 @@ export class TfAudioDenoiser implements AudioDenoiser {
   /** Band gains in [0,1] for a block of power frames (before the attenuation floor). */
   bandGains(power: Float32Array, nFrames: number, nBins: number, sampleRate: number): Float32Array {
     const layout = this.checkShape(power, nFrames, nBins, sampleRate);
+    return this.bandGainsFromPower(bandPower(power, nFrames, layout), nFrames, layout);
+  }
+
+  private bandGainsFromPower(bandPow: Float32Array, nFrames: number, layout: BandLayout): Float32Array {
     const nb = layout.nBands;
-    const feats = bandFeatures(bandPower(power, nFrames, layout), nb, this.meta.featureMean, this.meta.featureStd);
+    const feats = bandFeatures(bandPow, nb, this.meta.featureMean, this.meta.featureStd);
     // Long blocks are processed in overlapping windows; each window keeps only its inner frames.
     const ctx = this.contextFrames.past;
     const tail = describeAudioDae(this.config).reach;
@@ -126,8 +130,9 @@ export class TfAudioDenoiser implements AudioDenoiser {
   async gains(power: Float32Array, nFrames: number, nBins: number, sampleRate: number, maxAttenuationDb: number): Promise<Float32Array> {
     const layout = this.checkShape(power, nFrames, nBins, sampleRate);
     if (maxAttenuationDb <= 0) return new Float32Array(nFrames * nBins).fill(1);
-    const bg = this.bandGains(power, nFrames, nBins, sampleRate);
-    return binGains(bg, nFrames, layout, gainFloor(maxAttenuationDb));
+    const bp = bandPower(power, nFrames, layout);
+    const bg = this.bandGainsFromPower(bp, nFrames, layout);
+    return binGains(bg, nFrames, layout, gainFloor(maxAttenuationDb), bp);
   }
 
   estimate(power: Float32Array, nFrames: number, nBins: number, sampleRate: number): { reductionDb: number; snrDb: number } {

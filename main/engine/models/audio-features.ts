@@ -8,10 +8,12 @@
 // same weights pool power into bands and spread band gains back onto bins.
 //
 // Bins above `maxHz` (full-band input) are outside what the model was trained on. They get one
-// gain per frame: the mean of the model's gains for the bands whose centres lie in the top quarter
-// of the modelled range (6–8 kHz). High-band content of speech (fricatives, breath, air) goes with
-// the 6–8 kHz activity, so it is kept while speech is there and attenuated with the noise in pauses
-// — the output is not band-limited (muffled), and hiss above 8 kHz is still reduced between words.
+// gain per frame: the share of the frame's 2–8 kHz energy that the model keeps,
+// sqrt(Σ g_b²·P_b / Σ P_b) over the bands centred at ≥ 2 kHz. High-band content of speech
+// (fricatives, breath, air) goes with upper-mid-band speech activity, so it is kept while speech is
+// there and attenuated with the noise in pauses: the output is not band-limited (muffled), and hiss
+// above 8 kHz is still reduced between words. (The top 6–8 kHz gains alone would not do: much of
+// the training speech is band-limited to 7 kHz, see ml/audio/SPLIT.md.)
 import type { FrameSpec } from '../types.ts';
 
 export interface BandConfig {
@@ -54,7 +56,7 @@ export interface BandLayout {
   readonly weight: Float32Array;
   /** 1 / Σ_k w_b(k)·Σwindow² per band (0 for bands with no bins: rate below 2·maxHz). */
   readonly bandNorm: Float64Array;
-  /** Bands averaged for the high-band gain. */
+  /** Bands whose kept-energy share sets the high-band gain (centres ≥ maxHz/4). */
   readonly hfBands: readonly number[];
 }
 
@@ -84,7 +86,7 @@ export function bandLayout(spec: FrameSpec, sampleRate: number, cfg: BandConfig 
   const bandNorm = new Float64Array(cfg.nBands);
   for (let i = 0; i < cfg.nBands; i++) bandNorm[i] = wsum[i] > 1e-9 ? 1 / (wsum[i] * winEnergy) : 0;
   const hfBands: number[] = [];
-  for (let i = 0; i < cfg.nBands; i++) if (centres[i] >= 0.75 * cfg.maxHz) hfBands.push(i);
+  for (let i = 0; i < cfg.nBands; i++) if (centres[i] >= 0.25 * cfg.maxHz) hfBands.push(i);
   return { nBands: cfg.nBands, nBins, sampleRate, lower, weight, bandNorm, hfBands };
 }
 
@@ -124,16 +126,28 @@ export function bandFeatures(bandPow: Float32Array, nBands: number, mean: ArrayL
 
 /**
  * Spreads band gains [nFrames][nBands] onto bins [nFrames][nBins] and clamps them to [floor, 1].
- * Bins above the modelled range get the frame's high-band gain (see the header comment).
+ * Bins above the modelled range get the frame's high-band gain (see the header comment), computed
+ * from `bandPow` (band power of the same frames); without it, the plain mean of the hfBands gains.
  */
-export function binGains(bandGains: Float32Array, nFrames: number, layout: BandLayout, floor: number): Float32Array {
+export function binGains(bandGains: Float32Array, nFrames: number, layout: BandLayout, floor: number, bandPow?: Float32Array): Float32Array {
   const { nBins, nBands, lower, weight, hfBands } = layout;
   const out = new Float32Array(nFrames * nBins);
   for (let t = 0; t < nFrames; t++) {
     const g = t * nBands;
-    let hf = 0;
-    for (const b of hfBands) hf += bandGains[g + b];
-    hf /= hfBands.length;
+    let hf: number;
+    if (bandPow) {
+      let kept = 0, total = 0;
+      for (const b of hfBands) {
+        const p = bandPow[g + b];
+        kept += bandGains[g + b] * bandGains[g + b] * p;
+        total += p;
+      }
+      hf = total > 0 ? Math.sqrt(kept / total) : 0;
+    } else {
+      hf = 0;
+      for (const b of hfBands) hf += bandGains[g + b];
+      hf /= hfBands.length;
+    }
     const row = t * nBins;
     for (let k = 0; k < nBins; k++) {
       const b = lower[k];

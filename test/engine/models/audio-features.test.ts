@@ -53,7 +53,7 @@ describe('audio band features', () => {
     }
   });
 
-  it('binGains interpolates, uses the 6–8 kHz gain above 8 kHz, and clamps to the floor', () => {
+  it('binGains interpolates, gives bins above 8 kHz the 2–8 kHz gain, and clamps to the floor', () => {
     const rate = 48000;
     const spec = frameSpecForRate(rate);
     const L = bandLayout(spec, rate, DEFAULT_BANDS);
@@ -70,5 +70,24 @@ describe('audio band features', () => {
     expect(out[L.nBins + L.nBins - 1]).toBeCloseTo(hf, 6);
     expect(out[L.nBins]).toBeCloseTo(floor, 6); // DC: band 0 gain 0 → clamped to the floor
     for (let k = 1; k < L.nBins; k++) if (L.lower[k] >= 0) expect(out[L.nBins + k]).toBeGreaterThanOrEqual(out[L.nBins + k - 1] - 1e-6);
+  });
+});
+
+describe('high band (full-band input)', () => {
+  it('bins above 8 kHz get the share of 2–8 kHz energy the model keeps', () => {
+    const rate = 48000;
+    const L = bandLayout(frameSpecForRate(rate), rate, DEFAULT_BANDS);
+    const g = new Float32Array(L.nBands).fill(0.2);
+    const p = new Float32Array(L.nBands).fill(1e-6);
+    // all 2–8 kHz energy sits in one band whose gain is 1: the high band is kept in full
+    const loud = L.hfBands[5];
+    g[loud] = 1;
+    p[loud] = 1;
+    const out = binGains(g, 1, L, 0.01, p);
+    expect(out[L.nBins - 1]).toBeCloseTo(1, 3);
+    // the same gains with the energy in a band at 0.2: the high band follows it down
+    const p2 = new Float32Array(L.nBands).fill(1e-6);
+    p2[L.hfBands[6]] = 1;
+    expect(binGains(g, 1, L, 0.01, p2)[L.nBins - 1]).toBeCloseTo(0.2, 3);
   });
 });
