@@ -34,6 +34,11 @@ export interface EngineClientOptions {
   readonly spawn?: SpawnEngine;
   /** Give up on a process that has not said 'ready' after this long (ms). */
   readonly startTimeoutMs?: number;
+  /**
+   * A cancelled call that has not ended after this long (ms) means the engine is stuck in a
+   * computation that cannot see the cancel: the process is killed (and restarted on the next call).
+   */
+  readonly cancelGraceMs?: number;
 }
 
 interface Pending {
@@ -82,6 +87,7 @@ async function sweepPartials(dir: string, pid: number | undefined): Promise<void
 export class EngineClient implements EngineApi {
   private readonly spawn: SpawnEngine;
   private readonly startTimeoutMs: number;
+  private readonly cancelGraceMs: number;
   private conn: Connection | undefined;
   private nextId = 1;
   private disposed = false;
@@ -92,6 +98,7 @@ export class EngineClient implements EngineApi {
   constructor(options: EngineClientOptions = {}) {
     this.spawn = options.spawn ?? (() => forkNodeEngine());
     this.startTimeoutMs = options.startTimeoutMs ?? 120_000;
+    this.cancelGraceMs = options.cancelGraceMs ?? 15_000;
   }
 
   /** Times the process was started again after the first start. */
@@ -208,8 +215,14 @@ export class EngineClient implements EngineApi {
     if (options.signal?.aborted) throw new HushError('cancelled', 'cancelled');
     const id = this.nextId++;
     return new Promise<MethodResult<M>>((resolve, reject) => {
-      const onAbort = (): void => conn.child.postMessage({ kind: 'cancel', id });
+      let watchdog: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        conn.child.postMessage({ kind: 'cancel', id });
+        watchdog = setTimeout(() => conn.child.kill(), this.cancelGraceMs);
+        watchdog.unref?.();
+      };
       const done = (): void => {
+        if (watchdog) clearTimeout(watchdog);
         options.signal?.removeEventListener('abort', onAbort);
         if (options.outDir) conn.outDirs.delete(options.outDir);
       };
@@ -330,12 +343,10 @@ export class EngineClient implements EngineApi {
         }
         const victims = part.filter((i) => started.has(i) && !outcomes.has(i));
         for (const i of victims) {
-          const outcome: FileOutcome = {
-            status: 'failed',
-            index: i,
-            input: request.files[i].path,
-            error: { code: 'engine-crashed', message: `${err.message} while processing this file` },
-          };
+          // Killed because a cancel went unanswered: the file was cancelled, not broken.
+          const outcome: FileOutcome = signal.aborted
+            ? { status: 'cancelled', index: i, input: request.files[i].path }
+            : { status: 'failed', index: i, input: request.files[i].path, error: { code: 'engine-crashed', message: `${err.message} while processing this file` } };
           outcomes.set(i, outcome);
           emit({ type: 'file', outcome, overall: overall(0), etaSeconds: null });
         }

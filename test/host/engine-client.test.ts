@@ -26,8 +26,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function client(extra: Partial<ForkOptions> = {}): EngineClient {
-  const c = new EngineClient({ spawn: spawnFixture(extra), startTimeoutMs: 30_000 });
+function client(extra: Partial<ForkOptions> = {}, cancelGraceMs = 15_000): EngineClient {
+  const c = new EngineClient({ spawn: spawnFixture(extra), startTimeoutMs: 30_000, cancelGraceMs });
   clients.push(c);
   return c;
 }
@@ -134,6 +134,22 @@ describe('engine host', () => {
     expect(summary.wasCancelled).toBe(true);
     expect(summary.outcomes.map((o) => o.status)).toEqual(['done', 'cancelled', 'cancelled']);
     expect(await readdir(out)).toEqual(['a.png']);
+  });
+
+  it('kills an engine stuck in a computation that cannot hear the cancel, and reports the files as cancelled', async () => {
+    const c = client({}, 500);
+    const inputs = await files('a.png', 'stuck-b.png', 'c.png');
+    const firstPid = (await c.info()).pid;
+    const handle = c.denoise({ files: inputs.map((p) => ({ path: p })), outDir: out }, (e) => {
+      if (e.type === 'progress' && e.index === 1 && e.stage === 'denoising') handle.cancel();
+    });
+    const t0 = Date.now();
+    const summary = await handle.result;
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(summary.wasCancelled).toBe(true);
+    expect(summary.outcomes.map((o) => o.status)).toEqual(['done', 'cancelled', 'cancelled']);
+    expect(await readdir(out)).toEqual(['a.png']);
+    expect((await c.info()).pid).not.toBe(firstPid);
   });
 
   it('cancels a single call through its AbortSignal', async () => {
