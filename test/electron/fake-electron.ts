@@ -222,10 +222,11 @@ export const shell = {
 export class FakeUtilityProcess extends EventEmitter {
   readonly child: ChildProcess;
   readonly stderr: Readable | null;
-  constructor(env: NodeJS.ProcessEnv) {
+  /** `entry`: a built JS entry runs on plain Node; default: the TypeScript entry through tsx. */
+  constructor(env: NodeJS.ProcessEnv, entry?: string) {
     super();
-    this.child = fork(ENGINE_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
+    this.child = fork(entry ?? ENGINE_ENTRY, [], {
+      execArgv: entry ? [] : ['--import', 'tsx'],
       env,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
