@@ -1,7 +1,7 @@
 // Audio I/O and the per-file audio pipeline. Everything else in the app imports audio from here.
 export type { AudioCodec, AudioContainer, AudioInfo, AudioReader, AudioWriter, WavSampleEncoding } from './audio-types.ts';
 export { openAudioReader, type OpenedAudio } from './audio-reader.ts';
-export { detectAudioFormat, type DetectedAudio } from './detect-format.ts';
+export { detectAudioFormat, DETECT_HEAD_BYTES, type DetectedAudio } from './detect-format.ts';
 export { createAudioWriter, encodeWavBuffer, flacBitsFor, type AudioWriterOptions } from './audio-writer.ts';
 export { createAtomicFile, TEMP_SUFFIX, type AtomicFile } from './atomic-file.ts';
 export { FlacEncoder, flacUnsupportedReason, type FlacEncoderOptions } from './flac-encoder.ts';

@@ -142,6 +142,25 @@ describe('format detection is by content, not extension', () => {
     expect(channels[0].length).toBeGreaterThan(1000);
   });
 
+  /** An ID3v2.4 tag of `size` body bytes (a padding frame), as taggers put before MP3 and FLAC. */
+  function id3(size: number): Buffer {
+    const h = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    return Buffer.concat([h, Buffer.alloc(size)]);
+  }
+
+  it.each([
+    ['tone-44k-stereo.mp3', 1000, 'mp3'],
+    ['tone-48k-stereo-24bit.flac', 1000, 'flac'],
+    ['tone-44k-stereo.mp3', 400_000, 'mp3'], // larger than the detection head: read again after it
+    ['tone-48k-stereo-24bit.flac', 400_000, 'flac'],
+  ] as const)('%s behind a %i-byte ID3v2 tag', async (src, size, container) => {
+    const path = join(dir, `id3-${size}-${src}`);
+    writeFileSync(path, Buffer.concat([id3(size), readFileSync(join(FIX, src))]));
+    const { info, channels } = await readAll(path);
+    expect(info.container).toBe(container);
+    expect(channels[0].length).toBe(container === 'mp3' ? 44100 : 12000);
+  });
+
   it('random bytes and a PNG are "not audio"', async () => {
     writeFileSync(join(dir, 'noise.flac'), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xfe)));
     await expectHushError(openAudioReader(join(dir, 'noise.flac')), 'unsupported-format', /not a recognised audio file/);

@@ -1,6 +1,6 @@
 // Memory check for long recordings (a script, not a timed test):
 //   npx tsx test/engine/audio/memory-long-file.ts [--minutes 60] [--rate 48000] [--channels 2]
-//       [--denoiser minstats|model] [--format wav|flac]
+//       [--denoiser minstats|model] [--format wav|flac] [--input wav|flac]
 // Generates a long 16-bit WAV on the fly in the temp folder (never held in memory), denoises it with
 // denoiseAudioFile, and prints seconds, real-time factor and peak RSS. Temp files are removed.
 import { rmSync, statSync } from 'node:fs';
@@ -20,6 +20,7 @@ const rate = Number(arg('rate', '48000'));
 const channels = Number(arg('channels', '2'));
 const which = arg('denoiser', 'minstats');
 const format = arg('format', 'wav') as 'wav' | 'flac';
+const inputFormat = arg('input', 'wav') as 'wav' | 'flac';
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
@@ -39,11 +40,11 @@ async function makeDenoiser(): Promise<{ denoiser: AudioDenoiser; label: string 
 
 async function main(): Promise<void> {
   const dir = tmpdir();
-  const input = join(dir, `hush-long-${process.pid}.wav`);
+  const input = join(dir, `hush-long-${process.pid}.${inputFormat}`);
   const output = join(dir, `hush-long-${process.pid}-out.${format}`);
   const total = Math.round(minutes * 60 * rate);
   const t0 = performance.now();
-  const w = await createAudioWriter(input, { format: 'wav', sampleFormat: 'pcm16', sampleRate: rate, channels });
+  const w = await createAudioWriter(input, { format: inputFormat, sampleFormat: 'pcm16', sampleRate: rate, channels });
   let s = 12345;
   const block = 1 << 16;
   for (let o = 0; o < total; o += block) {
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   const sec = (performance.now() - t1) / 1000;
   const probe = await probeAudio(output);
   const report = {
-    audio: `${minutes} min, ${rate} Hz, ${channels} ch (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB WAV in, ${(statSync(output).size / 2 ** 20).toFixed(0)} MiB ${format} out)`,
+    audio: `${minutes} min, ${rate} Hz, ${channels} ch (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB ${inputFormat} in, ${(statSync(output).size / 2 ** 20).toFixed(0)} MiB ${format} out)`,
     denoiser: label,
     generateSeconds: +genSec.toFixed(1),
     denoiseSeconds: +sec.toFixed(1),
