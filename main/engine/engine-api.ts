@@ -18,6 +18,8 @@ export interface DenoiseFile {
   readonly path: string;
   readonly sigma?: Sigma;
   readonly reductionDb?: ReductionDb;
+  /** Number used for the name pattern's {index} (0-based); default: the file's position in `files`. */
+  readonly nameIndex?: number;
 }
 
 export interface DenoiseRequest {

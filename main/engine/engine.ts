@@ -165,7 +165,7 @@ export class Engine implements EngineApi {
     }
     const base = expandPattern(pattern, input, {
       name: path.basename(input, path.extname(input)),
-      index,
+      index: file.nameIndex ?? index,
       ...(strength === 'auto' ? {} : { strength }),
     });
     try {

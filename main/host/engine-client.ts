@@ -304,7 +304,8 @@ export class EngineClient implements EngineApi {
       ];
       const partRequest: DenoiseRequest = {
         ...request,
-        files: part.map((i) => request.files[i]),
+        // Keep each file's {index} for the name pattern whatever part of the batch it runs in.
+        files: part.map((i) => ({ ...request.files[i], nameIndex: request.files[i].nameIndex ?? i })),
         ...(reserved.length ? { reservedOutputs: reserved } : {}),
       };
       try {

@@ -51,7 +51,9 @@ const regionSchema = z.strictObject({
 // Requests (params)
 
 export const denoiseRequestSchema = z.strictObject({
-  files: z.array(z.strictObject({ path: pathSchema, sigma: sigmaSchema.optional(), reductionDb: reductionDbSchema.optional() })).max(100_000),
+  files: z
+    .array(z.strictObject({ path: pathSchema, sigma: sigmaSchema.optional(), reductionDb: reductionDbSchema.optional(), nameIndex: index.optional() }))
+    .max(100_000),
   outDir: pathSchema,
   sigma: sigmaSchema.optional(),
   reductionDb: reductionDbSchema.optional(),
