@@ -45,8 +45,12 @@ export interface ProgressView {
   finish(): void;
 }
 
-export function createProgressView(total: number, tty: boolean, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): ProgressView {
+/** Least seconds between two plain progress lines in a log (files finishing are always printed). */
+const PLAIN_PROGRESS_EVERY_S = 15;
+
+export function createProgressView(total: number, tty: boolean, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr, now: () => number = () => performance.now()): ProgressView {
   let finished = 0;
+  let lastPlain = now();
   let current = '';
   let stage = '';
   let overall = 0;
@@ -69,7 +73,16 @@ export function createProgressView(total: number, tty: boolean, out: NodeJS.Writ
     drawn = false;
   };
   const draw = (): void => {
-    if (!tty) return;
+    if (!tty) {
+      // In a log, a long file still shows it is alive: a progress line now and then, on stderr.
+      const t = now();
+      if (t - lastPlain >= PLAIN_PROGRESS_EVERY_S * 1000 && finished < total) {
+        lastPlain = t;
+        const etaText = eta === null ? '' : `, ETA ${formatSeconds(eta)}`;
+        err.write(`progress ${Math.floor(overall * 100)}% (${finished}/${total} files${etaText}) ${current} ${stage}\n`);
+      }
+      return;
+    }
     err.write(`\r\x1b[2K${bar()}`);
     drawn = true;
   };
@@ -84,6 +97,7 @@ export function createProgressView(total: number, tty: boolean, out: NodeJS.Writ
         }
       } else {
         finished++;
+        lastPlain = now();
         clear();
         const failed = event.outcome.status === 'failed';
         (failed ? err : out).write(`${describeOutcome(event.outcome)}\n`);

@@ -41,6 +41,24 @@ describe('CLI progress display', () => {
     expect(out.text).not.toContain('\x1b');
   });
 
+  it('prints a plain progress line now and then during a long file in a log', () => {
+    const out = new Stream(false);
+    const err = new Stream(false);
+    let t = 0;
+    const view = createProgressView(2, false, out as unknown as NodeJS.WriteStream, err as unknown as NodeJS.WriteStream, () => t);
+    const progress = (fraction: number) => view.onEvent({ type: 'progress', index: 0, path: '/p/big.jpg', stage: 'denoising', fraction, overall: fraction / 2, etaSeconds: 100 });
+    progress(0.1);
+    t = 5_000;
+    progress(0.2);
+    expect(err.text).toBe('');
+    t = 16_000;
+    progress(0.3);
+    expect(err.text).toBe('progress 15% (0/2 files, ETA 1:40) big.jpg denoising\n');
+    t = 17_000;
+    progress(0.4);
+    expect(err.text.split('\n')).toHaveLength(2);
+  });
+
   it('formats durations for people', () => {
     expect(formatSeconds(3.21)).toBe('3.2 s');
     expect(formatSeconds(42)).toBe('42 s');
