@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiErrorCode, type HushApi } from '../../main/ipc/contract.ts';
@@ -157,6 +158,27 @@ describe('web bridge API (through the browser client)', () => {
     raw.send('{"hello": "world"}');
     expect(await closed).toBe(1008);
     expect(registry.list().some((f) => f.displayPath === '/etc/passwd')).toBe(false);
+  });
+
+  it('survives fuzzed frames: garbage closes that socket only, the bridge keeps answering', async () => {
+    const frames = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ id: fc.oneof(fc.integer(), fc.double(), fc.string()), channel: fc.oneof(fc.constantFrom('files:list', 'export:start', 'upload:chunk', 'files:add-paths'), fc.string()), payload: fc.anything() }),
+    );
+    const samples = fc.sample(frames, { numRuns: 300, seed: 4 });
+    const t0 = performance.now();
+    for (let i = 0; i < samples.length; i += 50) {
+      const ws = new WebSocket(`${bridge.socketUrl}?token=${bridge.token}`, { headers: { Origin: origin() } });
+      await new Promise((r) => ws.once('open', r));
+      ws.on('error', () => undefined);
+      for (const f of samples.slice(i, i + 50)) if (ws.readyState === ws.OPEN) ws.send(typeof f === 'string' ? f : JSON.stringify(f));
+      await new Promise((r) => setTimeout(r, 50));
+      ws.terminate();
+    }
+    console.log(`bridge frame fuzz: ${samples.length} frames in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    expect((await api.getSettings()).theme).toBe('system');
+    expect(registry.list().every((f) => !f.displayPath.startsWith('/etc'))).toBe(true);
   });
 
   it('uploads dropped files into a private folder and grants only them', async () => {
