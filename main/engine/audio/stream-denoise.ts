@@ -126,14 +126,14 @@ export async function denoiseStream(pull: PullSamples, push: PushSamples, o: Str
       f1 = Math.min(framesCovering(a, b, spec).f1, nf);
       g1 = Math.min(g1, nf);
     }
-    const out: Float32Array[] = [];
-    for (let c = 0; c < o.channels; c++) {
-      const sg = analyseFrames(win.view(c), win.start, g0, g1 - g0, spec, total ?? Infinity);
-      const power = powerSpectrum(sg);
-      const gains = await o.denoiser.gains(power, g1 - g0, nBins, o.sampleRate, o.maxAttenuationDb);
-      applyGains(sg, gains);
-      out.push(synthesiseRange(sliceFrames(sg, f0 - g0, f1 - g0), f0, a, b - a, spec));
-    }
+    // All channels' model calls are issued together, so a denoiser backed by a worker pool runs
+    // them in parallel (an in-process one simply serialises them).
+    const spectra = Array.from({ length: o.channels }, (_, c) => analyseFrames(win.view(c), win.start, g0, g1 - g0, spec, total ?? Infinity));
+    const gains = await Promise.all(spectra.map((sg) => o.denoiser.gains(powerSpectrum(sg), g1 - g0, nBins, o.sampleRate, o.maxAttenuationDb)));
+    const out = spectra.map((sg, c) => {
+      applyGains(sg, gains[c]);
+      return synthesiseRange(sliceFrames(sg, f0 - g0, f1 - g0), f0, a, b - a, spec);
+    });
     checkAborted(o.signal);
     await push(out);
     a = b;
