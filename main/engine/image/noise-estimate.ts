@@ -25,7 +25,7 @@ export interface NoiseImage {
 export interface EstimateOptions {
   /** Patch side (px). Default 7 (d = 49). */
   readonly patch?: number;
-  /** Upper bound on patches examined over all channels and regions (sampled on a grid). Default 60 000. */
+  /** Upper bound on patches examined over all channels and regions (sampled on a grid). Default 25 000. */
   readonly maxPatches?: number;
 }
 
@@ -53,7 +53,7 @@ export function estimateSigmaRegions(regions: readonly NoiseImage[], opts: Estim
   for (const img of regions) planes.push(...planesOf(img));
   const positions = planes.reduce((n, p) => n + Math.max(0, p.w - r + 1) * Math.max(0, p.h - r + 1), 0);
   if (positions === 0) return 0;
-  const step = Math.max(1, Math.floor(Math.sqrt(positions / Math.max(1, opts.maxPatches ?? 60_000))));
+  const step = Math.max(1, Math.floor(Math.sqrt(positions / Math.max(1, opts.maxPatches ?? 25_000))));
   const candidates: Candidate[] = [];
   for (const plane of planes) collectCandidates(plane, r, step, candidates);
   const d = r * r;
@@ -63,11 +63,11 @@ export function estimateSigmaRegions(regions: readonly NoiseImage[], opts: Estim
   const traceDtD = 2 * 2 * r * (r - 1);
   const threshold99 = gammaQuantileWH(0.99, (r * r) / 2, (2 * traceDtD) / (r * r));
   let variance = smallestEigenvalue(candidates, r, Number.POSITIVE_INFINITY);
-  for (let iter = 0; iter < 8 && Number.isFinite(variance); iter++) {
+  for (let iter = 0; iter < 6 && Number.isFinite(variance); iter++) {
     const tau = variance * threshold99;
     const next = smallestEigenvalue(candidates, r, tau);
     if (!Number.isFinite(next)) break;
-    const settled = Math.abs(next - variance) <= 1e-3 * Math.max(variance, 1e-6);
+    const settled = Math.abs(next - variance) <= 5e-3 * Math.max(variance, 1e-6);
     variance = next;
     if (settled) break;
   }
