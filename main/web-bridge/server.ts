@@ -109,8 +109,13 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
   };
 
-  const uploads = new UploadStore(options.registry, options.uploadTempRoot ? { tempRoot: options.uploadTempRoot } : {});
+  // The output folder is fixed for this run: settings show it from the start (a folder remembered
+  // from another run with another --output-dir must not be used).
   const outputDir = path.resolve(options.outputDir);
+  await mkdir(outputDir, { recursive: true });
+  await options.settings.setOutputFolder(outputDir);
+
+  const uploads = new UploadStore(options.registry, options.uploadTempRoot ? { tempRoot: options.uploadTempRoot } : {});
   const handlers: Handlers = createHandlers({
     engine: options.engine,
     registry: options.registry,

@@ -132,7 +132,7 @@ describe('web bridge API (through the browser client)', () => {
 
   it('serves the shared handlers', async () => {
     const settings = await api.getSettings();
-    expect(settings).toMatchObject({ theme: 'system', outputFolder: null });
+    expect(settings).toMatchObject({ theme: 'system', outputFolder: { displayPath: path.join(tmp, 'out') } });
     const info = await api.getAppInfo();
     expect(info).toMatchObject({ transport: 'web', capabilities: { reveal: false, outputFolder: 'fixed' } });
     expect((await api.getEngineStatus()).state).toBe('starting');
