@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     // A photo-like 48 MP JPEG: a real photo upscaled, plus grain.
     await sharp(join(process.cwd(), '../shared/data/images/train/free-photos/astronaut.png'))
       .resize(8000, 6000, { fit: 'fill' })
-      .composite([{ input: { create: { width: 8000, height: 6000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 12 } } }, blend: 'overlay' }])
+      .composite([{ input: { create: { width: 8000, height: 6000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }, blend: 'overlay' }])
       .jpeg({ quality: 90 })
       .toFile(input);
     console.error(`input ${(await stat(input)).size >> 20} MB JPEG, 8000×6000`);
