@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import type { DenoiseRequest, EngineApi, EngineInfo } from '../engine/engine-api.ts';
+import type { EngineApi, EngineInfo } from '../engine/engine-api.ts';
 import type { FileOutcome, JobEvent } from '../engine/jobs/events.ts';
 import type { MediaKind } from '../engine/types.ts';
 import {
@@ -349,77 +349,50 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       seen.add(f.id);
     }
     checkPatternTokens(request.namePattern);
-    const date = new Date().toISOString().slice(0, 10);
-    const patternFor = (f: GrantedFile, index: number): string =>
-      request.namePattern.replaceAll('{date}', date).replaceAll('{ext}', f.ext).replaceAll('{index}', String(index + 1));
     // Granted inputs in the output folder are reserved, so no output ever lands on one of them
     // (the engine already protects the inputs of the batch itself).
     const reservedOutputs = registry.inputRealPaths().filter((p) => path.dirname(p) === folderPath);
-
-    const base: Omit<DenoiseRequest, 'files' | 'namePattern'> = {
-      outDir: folderPath,
-      imageFormat: request.image.format === 'same' ? undefined : request.image.format,
-      audioFormat: request.audio.format === 'same' ? undefined : request.audio.format,
-      quality: request.image.quality,
-      sampleFormat: request.audio.sampleFormat === 'same' ? undefined : request.audio.sampleFormat,
-      overwrite: request.collision === 'overwrite-previous',
-      reservedOutputs,
-    };
-    // One engine batch when every file gets the same pattern (the engine overlaps decode and
-    // inference across files); one batch per file when {ext}/{index} make names differ.
-    const patterns = files.map(patternFor);
-    const groups: { indices: number[]; pattern: string }[] = patterns.every((p) => p === patterns[0])
-      ? [{ indices: files.map((_, i) => i), pattern: patterns[0] }]
-      : files.map((_, i) => ({ indices: [i], pattern: patterns[i] }));
-
     const total = files.length;
-    const weights = files.map((f) => Math.max(1, f.sizeBytes));
-    const totalWeight = weights.reduce((a, b) => a + b, 0);
     const outcomes: (FileOutcome | null)[] = new Array(total).fill(null);
     let completed = 0;
-    let doneWeight = 0;
 
-    for (const group of groups) {
-      if (isCancelled()) break;
-      const groupWeight = group.indices.reduce((a, i) => a + weights[i], 0);
-      const handle = engine().denoise(
-        {
-          ...base,
-          namePattern: group.pattern,
-          files: group.indices.map((i) => {
-            const strength = request.items[i].strength;
-            return files[i].kind === 'image' ? { path: files[i].realPath, sigma: strength } : { path: files[i].realPath, reductionDb: strength };
-          }),
-        },
-        (event: JobEvent) => {
-          const overall = (doneWeight + event.overall * groupWeight) / totalWeight;
-          const elapsed = (performance.now() - t0) / 1000;
-          const etaSec = groups.length === 1 ? event.etaSeconds : overall > 0.02 && elapsed > 1 ? (elapsed * (1 - overall)) / overall : null;
-          if (event.type === 'file') completed++;
-          const local = event.type === 'progress' ? event.index : event.outcome.index;
-          const index = group.indices[local];
-          if (index === undefined) return;
-          emit('export:progress', {
-            batchId,
-            fileId: files[index].id,
-            index,
-            total,
-            stage: event.type === 'progress' ? event.stage : stageOfOutcome(event.outcome),
-            fileFraction: event.type === 'progress' ? clamp01(event.fraction) : 1,
-            overallFraction: clamp01(overall),
-            etaSec: etaSec === null ? null : Math.max(0, etaSec),
-            completed,
-          });
-        },
-      );
-      setCancel(() => handle.cancel());
-      const summary = await handle.result;
-      for (const o of summary.outcomes) {
-        const index = group.indices[o.index];
-        if (index !== undefined) outcomes[index] = o;
-      }
-      doneWeight += groupWeight;
-    }
+    // One engine batch: it expands the name pattern per file and overlaps decode and inference.
+    const handle = engine().denoise(
+      {
+        outDir: folderPath,
+        namePattern: request.namePattern,
+        files: files.map((f, i) => {
+          const strength = request.items[i].strength;
+          return f.kind === 'image' ? { path: f.realPath, sigma: strength } : { path: f.realPath, reductionDb: strength };
+        }),
+        imageFormat: request.image.format === 'same' ? undefined : request.image.format,
+        audioFormat: request.audio.format === 'same' ? undefined : request.audio.format,
+        quality: request.image.quality,
+        sampleFormat: request.audio.sampleFormat === 'same' ? undefined : request.audio.sampleFormat,
+        overwrite: request.collision === 'overwrite-previous',
+        ...(reservedOutputs.length ? { reservedOutputs } : {}),
+      },
+      (event: JobEvent) => {
+        if (event.type === 'file') completed++;
+        const index = event.type === 'progress' ? event.index : event.outcome.index;
+        const f = files[index];
+        if (!f) return;
+        emit('export:progress', {
+          batchId,
+          fileId: f.id,
+          index,
+          total,
+          stage: event.type === 'progress' ? event.stage : event.outcome.status,
+          fileFraction: event.type === 'progress' ? clamp01(event.fraction) : 1,
+          overallFraction: clamp01(event.overall),
+          etaSec: event.etaSeconds === null ? null : Math.max(0, event.etaSeconds),
+          completed,
+        });
+      },
+    );
+    setCancel(() => handle.cancel());
+    const summary = await handle.result;
+    for (const o of summary.outcomes) if (o.index >= 0 && o.index < total) outcomes[o.index] = o;
 
     const results: ExportFileResult[] = files.map((f, i) => toFileResult(f, outcomes[i]));
     return {
@@ -428,7 +401,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       results,
       succeeded: results.filter((r) => r.status === 'done').length,
       failed: results.filter((r) => r.status === 'failed').length,
-      cancelled: isCancelled(),
+      cancelled: summary.wasCancelled || isCancelled(),
       seconds: (performance.now() - t0) / 1000,
     };
   }
@@ -493,16 +466,13 @@ export function clampRegion(r: Region, width: number, height: number): Region {
   return { left: Math.min(r.left, width - w), top: Math.min(r.top, height - h), width: w, height: h };
 }
 
-const KNOWN_TOKENS = new Set(['{name}', '{ext}', '{date}', '{index}']);
+const KNOWN_TOKENS = new Set(['{name}', '{ext}', '{date}', '{index}', '{strength}']);
 function checkPatternTokens(pattern: string): void {
   for (const token of pattern.match(/\{[^}]*\}/g) ?? []) {
-    if (!KNOWN_TOKENS.has(token)) throw new IpcFailure('invalid-request', `Unknown name token ${token}; use {name}, {ext}, {date} or {index}.`);
+    if (!KNOWN_TOKENS.has(token)) throw new IpcFailure('invalid-request', `Unknown name token ${token}; use {name}, {ext}, {index}, {strength} or {date}.`);
   }
 }
 
-function stageOfOutcome(o: FileOutcome): 'done' | 'failed' | 'cancelled' | 'skipped' {
-  return o.status;
-}
 
 const clamp01 = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 
