@@ -24,6 +24,7 @@ const vctk = path.join(data, 'audio/pairs/vctk-p287');
 let tmp: string;
 let out: string;
 let engine: EngineSupervisor;
+let client: EngineClient;
 let registry: FileRegistry;
 let handlers: Handlers;
 const events: { event: EventName; payload: unknown }[] = [];
@@ -88,7 +89,8 @@ beforeAll(async () => {
   registry = new FileRegistry();
   const settings = new SettingsStore(path.join(tmp, 'settings.json'));
   await settings.load();
-  engine = new EngineSupervisor(new EngineClient());
+  client = new EngineClient();
+  engine = new EngineSupervisor(client, { restartDelayMs: 100 });
   engine.start();
   handlers = createHandlers({
     engine,
@@ -244,5 +246,32 @@ describe('handlers on the real engine', () => {
     expect(summary.results.some((r) => r.status === 'cancelled')).toBe(true);
     const leftovers = (await readdir(out)).filter((f) => f.startsWith('.') || f.includes('.tmp') || f.includes('partial'));
     expect(leftovers).toEqual([]);
+  });
+
+  it('survives the engine being killed mid-batch: says which files were done, goes on, leaves no partials', async () => {
+    const dir = path.join(tmp, 'kill');
+    await mkdir(dir);
+    const copies: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = path.join(dir, `shot-${i}.png`);
+      await copyFile(noisyPhoto, p);
+      copies.push(p);
+    }
+    const { added } = await registry.addPaths(copies, 'drop');
+    events.length = 0;
+    const running = call('export:start', exportRequest(added.map((f) => ({ fileId: f.id, strength: 25 })), { namePattern: '{name}-killed' }));
+    // Kill the engine process while the second photo is being denoised.
+    while (!events.some((e) => e.event === 'export:progress' && (e.payload as ExportProgress).index === 1 && (e.payload as ExportProgress).stage === 'denoising')) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    client.kill();
+    const summary = await running;
+    expect(summary.results.map((r) => r.status)).toEqual(['done', 'failed', 'done']);
+    expect(summary.results[1].error?.code).toBe('engine-crashed');
+    const states = events.filter((e) => e.event === 'engine:status').map((e) => (e.payload as { state: string }).state);
+    expect(states).toContain('crashed');
+    const written = (await readdir(out)).filter((f) => f.includes('-killed'));
+    expect(written.sort()).toEqual(['shot-0-killed.png', 'shot-2-killed.png']);
+    expect((await readdir(out)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
