@@ -14,7 +14,11 @@ export interface EncodeOptions {
   readonly bitDepth: 8 | 16;
   /** The pixels are gray (1 colour channel). */
   readonly gray: boolean;
+  /** width × height, to pick memory-hungry encoder options only for small images. */
+  readonly pixels: number;
 }
+
+const OPTIMISE_CODING_MAX_PIXELS = 16_000_000;
 
 export const DEFAULT_QUALITY: Readonly<Record<ImageFormat, number>> = {
   jpeg: 92,
@@ -41,7 +45,8 @@ export async function encodeFromVips(vPath: string, outPath: string, opts: Encod
   switch (opts.format) {
     case 'jpeg':
       // High quality keeps full chroma: denoised colour edges are what the user is looking at.
-      img = img.jpeg({ quality: q, chromaSubsampling: q >= 90 ? '4:4:4' : '4:2:0', optimiseCoding: true });
+      // Optimised Huffman tables need every coefficient in memory (+270 MB at 48 MP): small images only.
+      img = img.jpeg({ quality: q, chromaSubsampling: q >= 90 ? '4:4:4' : '4:2:0', optimiseCoding: opts.pixels <= OPTIMISE_CODING_MAX_PIXELS });
       break;
     case 'png':
       img = img.png({ compressionLevel: 6 });

@@ -114,7 +114,7 @@ export async function denoiseImageFile(
 
     onProgress?.('encoding', 0);
     await writeAtomically(output, async (tmp) => {
-      await encodeFromVips(result, tmp, { format, quality: opts.quality, bitDepth, gray: isGray(decoded.probe) });
+      await encodeFromVips(result, tmp, { format, quality: opts.quality, bitDepth, gray: isGray(decoded.probe), pixels: decoded.header.width * decoded.header.height });
       // Last chance to honour a cancel before the output appears.
       checkAborted(signal);
     });
