@@ -4,7 +4,6 @@
 // image) and on the CC15 real-noise pairs with σ estimated from the noisy image (`auto`).
 // NLM results are cached in eval-results/nlm-cache.json: they never change for a given image, σ and
 // parameter set, and they cost minutes per set on two cores.
-import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../../main/engine/tf/backend.ts';
@@ -53,6 +52,8 @@ export interface EvalImageOptions {
   readonly modelDir?: string;
   readonly outDir?: string;
   readonly log?: (line: string) => void;
+  /** Only fill the NLM cache and score noisy/NLM (no model needed); model scores are NaN. */
+  readonly baselinesOnly?: boolean;
 }
 
 /** DPIR noisy input: clean/255 + N(0, (σ/255)²) from np.random.seed(0), unclipped, as float32. */
@@ -124,10 +125,20 @@ export async function evalImage(opts: EvalImageOptions = {}): Promise<ImageEvalR
   const outDir = opts.outDir ?? path.resolve(process.cwd(), 'eval-results');
   await mkdir(outDir, { recursive: true });
   const backend = await initBackend();
-  const costModel = await loadLayersModelFromDir(modelDir);
-  const cost = imageDaeCost(costModel);
-  costModel.dispose();
-  const denoiser: DisposableImageDenoiser = await loadImageDenoiser(modelDir);
+  const baselinesOnly = opts.baselinesOnly === true;
+  let cost = { params: 0, macPerPixel: 0 };
+  let denoiser: DisposableImageDenoiser | undefined;
+  if (!baselinesOnly) {
+    const costModel = await loadLayersModelFromDir(modelDir);
+    cost = imageDaeCost(costModel);
+    costModel.dispose();
+    denoiser = await loadImageDenoiser(modelDir);
+  }
+  const runModel = async (noisy: Float32Array, img: { width: number; height: number }, clean: Uint8Array, sigma: number): Promise<Score> => {
+    if (denoiser === undefined) return { psnr: NaN, ssim: NaN };
+    const out = await denoiseImage(denoiser, noisy, img.width, img.height, Math.min(255, sigma));
+    return score(toUint8(out), clean, img);
+  };
   const cacheFile = path.join(outDir, 'nlm-cache.json');
   const cache = await readCache(cacheFile);
   const rows: Row[] = [];
@@ -150,8 +161,7 @@ export async function evalImage(opts: EvalImageOptions = {}): Promise<ImageEvalR
           await writeJsonAtomic(cacheFile, cache);
         }
         nlmS.push(cache[key]);
-        const out = await denoiseImage(denoiser, noisy, img.width, img.height, sigma);
-        modelS.push(score(toUint8(out), img.data, img));
+        modelS.push(await runModel(noisy, img, img.data, sigma));
       }
       const row: Row = { set, sigma, images: images.length, noisy: mean(noisyS), nlm: mean(nlmS), model: mean(modelS) };
       rows.push(row);
@@ -180,13 +190,12 @@ export async function evalImage(opts: EvalImageOptions = {}): Promise<ImageEvalR
       await writeJsonAtomic(cacheFile, cache);
     }
     nlmS.push(cache[key]);
-    const out = await denoiseImage(denoiser, noisy, noisyImg.width, noisyImg.height, Math.min(255, sigma));
-    modelS.push(score(toUint8(out), ref.data, ref));
+    modelS.push(await runModel(noisy, noisyImg, ref.data, sigma));
   }
   const ccRow: Row = { set: 'CC15-real', sigma: 'auto', images: cc.length, noisy: mean(noisyS), nlm: mean(nlmS), model: mean(modelS), meanEstimatedSigma: sigmaSum / Math.max(1, cc.length) };
   rows.push(ccRow);
   log(formatRow(ccRow));
-  denoiser.dispose();
+  denoiser?.dispose();
 
   const report: ImageEvalReport = {
     modelDir: path.relative(process.cwd(), modelDir),
@@ -199,9 +208,9 @@ export async function evalImage(opts: EvalImageOptions = {}): Promise<ImageEvalR
     date: new Date().toISOString(),
   };
   const stamp = report.date.replace(/[:.]/g, '-');
-  await writeJsonAtomic(path.join(outDir, `image-${stamp}.json`), report);
-  await writeJsonAtomic(path.join(outDir, 'image-latest.json'), report);
-  void tf;
+  const tag = baselinesOnly ? 'image-baselines' : 'image';
+  await writeJsonAtomic(path.join(outDir, `${tag}-${stamp}.json`), report);
+  await writeJsonAtomic(path.join(outDir, `${tag}-latest.json`), report);
   return report;
 }
 

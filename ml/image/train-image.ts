@@ -10,7 +10,8 @@ import { registerTrainingKernels } from '../core/wasm-grad-kernels.ts';
 import { buildImageDae, imageDaeCost, type ImageDaeConfig } from '../../main/engine/models/image-dae.ts';
 import { DEFAULT_CORRUPTION, type CorruptionConfig } from './corruption.ts';
 import { ImageDataset, type Batch } from './dataset.ts';
-import { Rng } from './rng.ts';
+import { Worker } from 'node:worker_threads';
+import { shardGradients, type ShardRequest, type ShardResult } from './shard.ts';
 import { loadModelDir, loadTensors, saveModelDir, saveTensors } from './snapshot.ts';
 
 export interface ImageTrainConfig {
@@ -35,6 +36,11 @@ export interface ImageTrainConfig {
   readonly init?: string;
   /** Stop after this many seconds (checkpointing first); the run resumes where it stopped. */
   readonly maxSeconds?: number;
+  /**
+   * Extra data-parallel gradient workers (worker_threads, each with its own wasm backend). The batch
+   * is split into workers + 1 shards, one computed on the main thread. 0 = single-threaded.
+   */
+  readonly workers?: number;
 }
 
 export const DEFAULT_IMAGE_TRAIN: ImageTrainConfig = {
@@ -53,6 +59,7 @@ export const DEFAULT_IMAGE_TRAIN: ImageTrainConfig = {
   logEvery: 10,
   validateEvery: 200,
   checkpointEvery: 50,
+  workers: 0,
 };
 
 export function learningRate(cfg: ImageTrainConfig, step: number): number {
@@ -92,6 +99,58 @@ export function validationPsnr(model: tf.LayersModel, b: Batch): number {
     const psnr = tf.scalar(10).mul(tf.log(tf.div(1, mse)).div(Math.LN10));
     return psnr.mean().dataSync()[0];
   });
+}
+
+/** Split a batch of n into k near-equal shards (first shards take the remainder). */
+export function shardSizes(n: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+interface GradWorker {
+  run(req: ShardRequest): Promise<ShardResult>;
+  stop(): Promise<void>;
+}
+
+/** Start cfg.workers gradient workers and wait until each has loaded its data. */
+async function startWorkers(cfg: ImageTrainConfig): Promise<GradWorker[]> {
+  const n = cfg.workers ?? 0;
+  const url = new URL('./grad-worker.ts', import.meta.url);
+  const data = { model: cfg.model, corruption: cfg.corruption, patchSize: cfg.patchSize, l1: cfg.l1, l2: cfg.l2 };
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      // Workers do not inherit tsx's loader hooks: a tiny bootstrap registers them, then imports.
+      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+      const w = new Worker(boot, { eval: true, workerData: data });
+      let waiting: { resolve: (r: ShardResult) => void; reject: (e: unknown) => void } | undefined;
+      let failure: unknown;
+      w.on('error', (e) => {
+        failure = e;
+        waiting?.reject(e);
+      });
+      await new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+      });
+      w.on('message', (r: ShardResult) => {
+        const p = waiting;
+        waiting = undefined;
+        p?.resolve(r);
+      });
+      return {
+        run(req: ShardRequest): Promise<ShardResult> {
+          if (failure !== undefined) return Promise.reject(failure);
+          return new Promise<ShardResult>((resolve, reject) => {
+            waiting = { resolve, reject };
+            w.postMessage(req, req.weights.map((a) => a.buffer as ArrayBuffer));
+          });
+        },
+        async stop(): Promise<void> {
+          w.postMessage({ exit: true });
+          await w.terminate();
+        },
+      };
+    }),
+  );
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -147,9 +206,7 @@ export async function trainImage(config: Partial<ImageTrainConfig> & { name: str
   const cost = imageDaeCost(model);
   log(`backend ${backend.name} (simd ${String(backend.simd)}), params ${cost.params}, ${Math.round(cost.macPerPixel)} MAC/pixel`);
 
-  const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel'));
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // Each step draws from an Rng seeded by (seed, step): resuming reproduces the same batches.
   let lastLoss = NaN;
   let lossAcc = 0;
   let lossN = 0;
@@ -174,47 +231,55 @@ export async function trainImage(config: Partial<ImageTrainConfig> & { name: str
   };
 
   if (state.step === 0) await validate();
-  while (state.step < cfg.steps) {
-    const rng = new Rng((cfg.seed * 1_000_003 + state.step * 7919) >>> 0);
-    const b = await ds.batch(cfg.batchSize, cfg.patchSize, cfg.corruption, rng);
-    const lr = learningRate(cfg, state.step);
-    setLr(opt, lr);
-    const loss = tf.tidy(() => {
-      const x = tf.tensor4d(b.input, [b.n, b.size, b.size, 4]);
-      const t = tf.tensor4d(b.target, [b.n, b.size, b.size, 3]);
-      const { value, grads } = tf.variableGrads(() => {
-        const y = model.apply(x, { training: true }) as tf.Tensor;
-        let l = tf.losses.meanSquaredError(t, y) as tf.Scalar;
-        if (cfg.l2 > 0) l = l.add(tf.addN(kernels.map((k) => tf.sum(tf.square(k.read())))).mul(cfg.l2));
-        if (cfg.l1 > 0) l = l.add(tf.addN(kernels.map((k) => tf.sum(tf.abs(k.read())))).mul(cfg.l1));
-        return l;
-      }, trainable);
-      let named = grads;
-      if (cfg.clipNorm > 0) {
-        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-        const scale = tf.minimum(1, tf.div(cfg.clipNorm, tf.maximum(norm, 1e-12)));
-        named = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)]));
+  const pool = await startWorkers(cfg);
+  const shards = shardSizes(cfg.batchSize, pool.length + 1);
+  try {
+    while (state.step < cfg.steps) {
+      const lr = learningRate(cfg, state.step);
+      setLr(opt, lr);
+      // Each shard draws from an Rng seeded by (seed, step, shard): resuming reproduces the batches.
+      const seedOf = (k: number): number => (cfg.seed * 1_000_003 + state.step * 7919 + k * 104_729) >>> 0;
+      const weights = pool.length === 0 ? [] : await Promise.all(trainable.map(async (v) => (await v.data()) as Float32Array));
+      const pending = pool.map((w, k) => w.run({ weights: weights.map((x) => new Float32Array(x)), seed: seedOf(k + 1), n: shards[k + 1] }));
+      const local = await shardGradients(model, ds, cfg, { seed: seedOf(0), n: shards[0] });
+      const results = [local, ...(await Promise.all(pending))];
+      lastLoss = results.reduce((acc, r) => acc + r.loss * r.n, 0) / cfg.batchSize;
+      tf.tidy(() => {
+        let named: tf.NamedTensorMap = {};
+        trainable.forEach((v, i) => {
+          const sum = new Float32Array(v.size);
+          for (const r of results) {
+            const g = r.grads[i];
+            for (let j = 0; j < sum.length; j++) sum[j] += g[j] * r.n;
+          }
+          for (let j = 0; j < sum.length; j++) sum[j] /= cfg.batchSize;
+          named[v.name] = tf.tensor(sum, v.shape);
+        });
+        if (cfg.clipNorm > 0) {
+          const norm = tf.sqrt(tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))));
+          const scale = tf.minimum(1, tf.div(cfg.clipNorm, tf.maximum(norm, 1e-12)));
+          named = Object.fromEntries(Object.entries(named).map(([k, g]) => [k, tf.mul(g, scale)]));
+        }
+        opt.applyGradients(named);
+      });
+      lossAcc += lastLoss;
+      lossN++;
+      state.step++;
+      if (state.step % cfg.logEvery === 0) {
+        const elapsed = (performance.now() - t0) / 1000;
+        const rec = { step: state.step, loss: lossAcc / lossN, lr, stepsPerSec: lossN / ((performance.now() - tLog) / 1000 + 1e-9), elapsed, time: new Date().toISOString() };
+        await appendFile(logFile, JSON.stringify(rec) + '\n');
+        log(`step ${state.step} loss ${(lossAcc / lossN).toExponential(3)} lr ${lr.toExponential(2)} ${((state.step - startStep) / Math.max(elapsed, 1e-9)).toFixed(3)} steps/s`);
+        lossAcc = 0;
+        lossN = 0;
+        tLog = performance.now();
       }
-      opt.applyGradients(named);
-      return value;
-    });
-    lastLoss = (await loss.data())[0];
-    loss.dispose();
-    lossAcc += lastLoss;
-    lossN++;
-    state.step++;
-    if (state.step % cfg.logEvery === 0) {
-      const elapsed = (performance.now() - t0) / 1000;
-      const rec = { step: state.step, loss: lossAcc / lossN, lr, stepsPerSec: lossN / ((performance.now() - tLog) / 1000 + 1e-9), elapsed, time: new Date().toISOString() };
-      await appendFile(logFile, JSON.stringify(rec) + '\n');
-      log(`step ${state.step} loss ${(lossAcc / lossN).toExponential(3)} lr ${lr.toExponential(2)} ${((state.step - startStep) / Math.max(elapsed, 1e-9)).toFixed(3)} steps/s`);
-      lossAcc = 0;
-      lossN = 0;
-      tLog = performance.now();
+      if (state.step % cfg.validateEvery === 0) await validate();
+      if (state.step % cfg.checkpointEvery === 0) await checkpoint();
+      if (cfg.maxSeconds !== undefined && (performance.now() - t0) / 1000 > cfg.maxSeconds) break;
     }
-    if (state.step % cfg.validateEvery === 0) await validate();
-    if (state.step % cfg.checkpointEvery === 0) await checkpoint();
-    if (cfg.maxSeconds !== undefined && (performance.now() - t0) / 1000 > cfg.maxSeconds) break;
+  } finally {
+    for (const w of pool) await w.stop();
   }
   await checkpoint();
   return { steps: state.step, lastLoss, validation, checkpointDir: ckptDir };
