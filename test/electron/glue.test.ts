@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAppProtocol, resolveAppUrl } from '../../main/electron/app-protocol.ts';
 import { openDialogOptions, sendEvent } from '../../main/electron/ipc.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from '../../main/electron/security.ts';
-import { clampToDisplays, DEFAULT_WINDOW_STATE, loadWindowState, mainWindowOptions } from '../../main/electron/window.ts';
+import { clampToDisplays, DEFAULT_WINDOW_STATE, loadWindowState, mainWindowOptions, trackWindowState } from '../../main/electron/window.ts';
+import { BrowserWindow } from './fake-electron.ts';
 import { ipcName } from '../../main/ipc/contract.ts';
 
 let dir: string;
@@ -77,6 +78,18 @@ describe('window', () => {
     expect(clampToDisplays({ ...saved, width: 3000, height: 2000 }, areas)).toMatchObject({ width: 1920, height: 1080 });
     await writeFile(file, '{"width": 5}');
     expect(await loadWindowState(file)).toEqual(DEFAULT_WINDOW_STATE);
+  });
+});
+
+describe('window state memory', () => {
+  it('saves the normal bounds and maximised state when the window closes', async () => {
+    const file = path.join(dir, 'state', 'window-state.json');
+    const win = new BrowserWindow({ x: 40, y: 30, width: 1100, height: 760 });
+    trackWindowState(win as never, file);
+    win.maximize();
+    win.emit('close');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await loadWindowState(file)).toEqual({ x: 40, y: 30, width: 1100, height: 760, maximized: true });
   });
 });
 
