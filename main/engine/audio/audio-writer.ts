@@ -5,6 +5,7 @@ import { HushError } from '../types.ts';
 import type { AudioWriter } from './audio-types.ts';
 import { createAtomicFile, type AtomicFile } from './atomic-file.ts';
 import { FlacEncoder, flacUnsupportedReason } from './flac-encoder.ts';
+import { flacBlocksFor, NO_METADATA, wavChunksFor, type AudioMetadata } from './metadata.ts';
 import { encodeInterleaved, quantize, TpdfDither } from './pcm-convert.ts';
 import { buildWavHeader } from './wav-format.ts';
 
@@ -16,6 +17,8 @@ export interface AudioWriterOptions {
   readonly channels: number;
   /** TPDF dither before rounding to 16 bits (ignored for 24-bit and float). */
   readonly dither?: boolean;
+  /** Tags and metadata chunks/blocks to carry over from the input. */
+  readonly metadata?: AudioMetadata;
 }
 
 /** Bits FLAC output uses for a requested sample format. */
@@ -39,7 +42,10 @@ async function wavWriter(file: AtomicFile, o: AudioWriterOptions): Promise<Audio
     async finish() {
       try {
         if (dataBytes & 1) await file.write(new Uint8Array(1)); // RIFF chunks are word-aligned
-        const final = buildWavHeader(o.channels, o.sampleRate, o.sampleFormat, dataBytes);
+        // Metadata chunks go after the samples, so the header's size stays fixed while streaming.
+        const trailing = wavChunksFor(o.metadata ?? NO_METADATA);
+        for (const chunk of trailing) await file.write(chunk);
+        const final = buildWavHeader(o.channels, o.sampleRate, o.sampleFormat, dataBytes, trailing.reduce((s, c) => s + c.length, 0));
         if (final.length !== header.length) throw new Error('WAV header size changed');
         await file.write(final, 0);
         await file.commit();
@@ -57,7 +63,7 @@ async function flacWriter(file: AtomicFile, o: AudioWriterOptions): Promise<Audi
   if (reason) throw new HushError('unsupported-format', `Cannot write FLAC: ${reason}. Choose WAV output instead.`);
   const bits = flacBitsFor(o.sampleFormat);
   const enc = new FlacEncoder({ sampleRate: o.sampleRate, channels: o.channels, bitsPerSample: bits });
-  await file.write(enc.header());
+  await file.write(enc.header(flacBlocksFor(o.metadata ?? NO_METADATA, FlacEncoder.VENDOR)));
   const dither = o.dither && bits === 16 ? new TpdfDither() : undefined;
   let ints: Int32Array[] = [];
   const appendAll = async (frames: Uint8Array[]): Promise<void> => {

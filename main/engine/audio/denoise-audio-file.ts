@@ -12,6 +12,7 @@ import type { AudioInfo, AudioWriter } from './audio-types.ts';
 import { openAudioReader, type OpenedAudio } from './audio-reader.ts';
 import { createAudioWriter } from './audio-writer.ts';
 import { estimateStrength } from './estimate-strength.ts';
+import { readAudioMetadataFromPath } from './metadata.ts';
 import { checkAborted, denoiseStream } from './stream-denoise.ts';
 
 export interface DenoiseAudioOptions {
@@ -132,7 +133,8 @@ export async function denoiseAudioFile(input: string, output: string, opts: Deno
     // Dither only when rounding something that is not already on the 16-bit grid.
     const onGrid = reductionDb === 0 && (info.codec === 'pcm' || info.codec === 'flac' || info.codec === 'alaw' || info.codec === 'mulaw') && (info.bitDepth ?? 99) <= 16;
     checkAborted(ctx.signal);
-    writer = await createAudioWriter(output, { format, sampleFormat, sampleRate: info.sampleRate, channels: info.channels, dither: !onGrid });
+    const metadata = await readAudioMetadataFromPath(input, info.container);
+    writer = await createAudioWriter(output, { format, sampleFormat, sampleRate: info.sampleRate, channels: info.channels, dither: !onGrid, metadata });
     const w = writer;
     const pull = finiteChecked(reader, name);
     const expected = Math.max(1, info.frames);

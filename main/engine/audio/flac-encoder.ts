@@ -307,18 +307,33 @@ export class FlacEncoder {
     this.mid = new Int32Array(this.blockSize);
   }
 
-  /** "fLaC", STREAMINFO (placeholder until finish) and a VORBIS_COMMENT naming the encoder. */
-  header(streamInfo = this.streamInfo(new Uint8Array(16))): Uint8Array {
-    const vendor = new TextEncoder().encode('Hush FLAC encoder (fixed predictors)');
-    const vc = new Uint8Array(4 + vendor.length + 4);
-    new DataView(vc.buffer).setUint32(0, vendor.length, true);
-    vc.set(vendor, 4);
-    const out = new Uint8Array(4 + 4 + 34 + 4 + vc.length);
+  static readonly VENDOR = 'Hush FLAC encoder (fixed predictors)';
+
+  /**
+   * "fLaC", STREAMINFO (placeholder until finish), then `extra` metadata blocks (e.g. the input's
+   * Vorbis comments and pictures) or, without a VORBIS_COMMENT among them, one naming the encoder.
+   */
+  header(extra: readonly { type: number; body: Uint8Array }[] = [], streamInfo = this.streamInfo(new Uint8Array(16))): Uint8Array {
+    const blocks = extra.filter((b) => b.body.length < 1 << 24);
+    if (!blocks.some((b) => b.type === 4)) {
+      const vendor = new TextEncoder().encode(FlacEncoder.VENDOR);
+      const vc = new Uint8Array(4 + vendor.length + 4);
+      new DataView(vc.buffer).setUint32(0, vendor.length, true);
+      vc.set(vendor, 4);
+      blocks.unshift({ type: 4, body: vc });
+    }
+    const size = 4 + 4 + 34 + blocks.reduce((s, b) => s + 4 + b.body.length, 0);
+    const out = new Uint8Array(size);
     out.set([0x66, 0x4c, 0x61, 0x43], 0);
     out.set([0x00, 0, 0, 34], 4);
     out.set(streamInfo, 8);
-    out.set([0x84, (vc.length >> 16) & 0xff, (vc.length >> 8) & 0xff, vc.length & 0xff], 42);
-    out.set(vc, 46);
+    let o = 42;
+    blocks.forEach((b, i) => {
+      const n = b.body.length;
+      out.set([(i === blocks.length - 1 ? 0x80 : 0) | b.type, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff], o);
+      out.set(b.body, o + 4);
+      o += 4 + n;
+    });
     return out;
   }
 

@@ -22,3 +22,4 @@ export {
 export { probeAudio, type AudioProbe } from './probe.ts';
 export { audioOverview, overviewOfSamples, magma, type AudioOverview, type ChannelPeaks, type OverviewOptions } from './overview.ts';
 export { renderAudioPreview, MAX_PREVIEW_SECONDS, type AudioPreview, type AudioPreviewOptions } from './preview.ts';
+export { readAudioMetadataFromPath, NO_METADATA, type AudioMetadata } from './metadata.ts';

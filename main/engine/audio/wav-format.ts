@@ -174,20 +174,23 @@ function fmtChunkFor(channels: number, sampleRate: number, encoding: WavSampleEn
 /** Size of the JUNK chunk reserved after the RIFF header so a >4 GiB file can become RF64. */
 const DS64_RESERVE = 28;
 
-/** A WAV header for `dataBytes` bytes of samples (placeholder 0 while streaming). */
-export function buildWavHeader(channels: number, sampleRate: number, encoding: WavSampleEncoding, dataBytes: number): Uint8Array {
+/**
+ * A WAV header for `dataBytes` bytes of samples (placeholder 0 while streaming), followed in the file
+ * by the samples, a pad byte if `dataBytes` is odd, and `trailingBytes` of further chunks.
+ */
+export function buildWavHeader(channels: number, sampleRate: number, encoding: WavSampleEncoding, dataBytes: number, trailingBytes = 0): Uint8Array {
   const fmt = fmtChunkFor(channels, sampleRate, encoding);
   const headerBytes = 12 + 8 + DS64_RESERVE + fmt.length + 8;
   const out = new Uint8Array(headerBytes);
   const dv = new DataView(out.buffer);
-  const big = headerBytes - 8 + dataBytes + (dataBytes & 1) > 0xffffffff;
+  const riffSize = headerBytes - 8 + dataBytes + (dataBytes & 1) + trailingBytes;
+  const big = riffSize > 0xffffffff || dataBytes > 0xffffffff;
   out.set(new TextEncoder().encode(big ? 'RF64' : 'RIFF'), 0);
-  dv.setUint32(4, big ? 0xffffffff : headerBytes - 8 + dataBytes + (dataBytes & 1), true);
+  dv.setUint32(4, big ? 0xffffffff : riffSize, true);
   out.set(new TextEncoder().encode('WAVE'), 8);
   out.set(new TextEncoder().encode(big ? 'ds64' : 'JUNK'), 12);
   dv.setUint32(16, DS64_RESERVE, true);
   if (big) {
-    const riffSize = headerBytes - 8 + dataBytes + (dataBytes & 1);
     const frames = dataBytes / (channels * (encoding === 'pcm16' ? 2 : encoding === 'pcm24' ? 3 : 4));
     dv.setBigUint64(20, BigInt(riffSize), true);
     dv.setBigUint64(28, BigInt(dataBytes), true);
