@@ -47,7 +47,7 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
       process.exit(1);
     },
   );
