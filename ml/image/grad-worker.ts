@@ -35,7 +35,7 @@ port.on('message', (req: ShardRequest & { exit?: boolean }) => {
   }
   void (async () => {
     const weights = model.trainableWeights;
-    tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(req.weights[i], w.shape))));
+    tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(req.weights[i], w.shape as number[]))));
     const res: ShardResult = await shardGradients(model, ds, init, req);
     port.postMessage(res, res.grads.map((g) => g.buffer as ArrayBuffer));
   })();
