@@ -15,6 +15,8 @@ export interface DecodeOptions {
   /** Bits per channel of the decoded pixels. */
   readonly depth: 8 | 16;
   readonly maxPixels?: number;
+  /** The input's probe, when the caller already has it. */
+  readonly probe?: ImageProbe;
 }
 
 export interface DecodedImage {
@@ -43,7 +45,7 @@ export function isGray(probe: Pick<ImageProbe, 'space' | 'channels' | 'isPalette
 
 /** Decode `input` to the .v file `vPath`. */
 export async function decodeToVips(input: string, vPath: string, opts: DecodeOptions): Promise<DecodedImage> {
-  const probe = await probeImage(input);
+  const probe = opts.probe ?? (await probeImage(input));
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   assertPixelLimit(probe, input, maxPixels);
   const gray = isGray(probe);

@@ -15,7 +15,8 @@ export const EXTENSION: Readonly<Record<ImageFormat, string>> = {
   webp: 'webp',
   tiff: 'tif',
   avif: 'avif',
-  heif: 'heic',
+  // AV1-compressed HEIF (no HEVC encoder in libvips' prebuilt binaries), so not '.heic'.
+  heif: 'heif',
 };
 
 const EXTENSION_TO_FORMAT: Readonly<Record<string, ImageFormat>> = {
@@ -46,7 +47,10 @@ export function inputFormatOf(meta: Pick<Metadata, 'format' | 'compression'>): I
   }
 }
 
-/** Most bits per channel each output format stores (AVIF/HEIF via AV1 hold 12; we write 12 for "16"). */
+/**
+ * Most bits per channel each output format can store. AV1 (AVIF/HEIF) holds up to 12; encode.ts writes
+ * 10 there for "16-bit", the depth every AVIF decoder handles.
+ */
 export function maxBitDepth(format: ImageFormat): 8 | 12 | 16 {
   switch (format) {
     case 'png': case 'tiff': return 16;

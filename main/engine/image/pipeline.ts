@@ -81,7 +81,7 @@ export async function denoiseImageFile(
   try {
     const source = join(work, 'source.v');
     const result = join(work, 'result.v');
-    const decoded = await decodeToVips(input, source, { depth: bitDepth, maxPixels: opts.maxPixels });
+    const decoded = await decodeToVips(input, source, { depth: bitDepth, maxPixels: opts.maxPixels, probe });
     await copyFile(source, result);
     onProgress?.('decoding', 1);
     checkAborted(signal);

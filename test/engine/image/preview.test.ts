@@ -39,6 +39,20 @@ describe('renderImagePreview', () => {
     expect(psnr(after.data, before.data)).toBeLessThan(40); // it did denoise
   });
 
+  it('regions are in displayed (EXIF-oriented) coordinates', async () => {
+    const rotated = join(dir, 'rotated-src.jpg');
+    await sharp(noisy).rotate(90).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toFile(rotated);
+    const out = join(dir, 'rotated-out.png');
+    await denoiseImageFile(rotated, out, { sigma: 25, format: 'png' }, { denoiser });
+    const region = { left: 20, top: 200, width: 90, height: 60 };
+    const p = await renderImagePreview(rotated, { sigma: 25, region, denoiser });
+    const fileCrop = await decode(await sharp(out).extract(region).png().toBuffer());
+    const after = await decode(p.after);
+    let maxDiff = 0;
+    for (let i = 0; i < after.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(after.data[i] - fileCrop.data[i]));
+    expect(maxDiff).toBeLessThanOrEqual(1);
+  });
+
   it('clips regions to the image and scales large views to maxSide', async () => {
     const { width, height } = await sharp(noisy).metadata();
     const p = await renderImagePreview(noisy, { sigma: 10, region: { left: width - 30, top: height - 40, width: 500, height: 500 }, denoiser });
