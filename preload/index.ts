@@ -8,6 +8,7 @@ import {
   allChannels,
   apiErrorToError,
   events,
+  ipcEventName,
   ipcName,
   replySchema,
   type AnyChannel,
@@ -32,9 +33,9 @@ function subscribe<E extends EventName>(event: E, listener: (payload: EventPaylo
     const checked = events[event].safeParse(payload);
     if (checked.success) listener(checked.data as EventPayload<E>);
   };
-  ipcRenderer.on(ipcName(event), handler);
+  ipcRenderer.on(ipcEventName(event), handler);
   return () => {
-    ipcRenderer.removeListener(ipcName(event), handler);
+    ipcRenderer.removeListener(ipcEventName(event), handler);
   };
 }
 

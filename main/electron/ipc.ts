@@ -3,7 +3,7 @@
 // Electron-only channels: dropped paths (resolved by the preload with webUtils.getPathForFile) and
 // the open dialog.
 import type { BrowserWindow, Dialog, IpcMain, IpcMainInvokeEvent, OpenDialogOptions, WebContents } from 'electron';
-import { ACCEPTED_EXTENSIONS, events, ipcName, type AnyChannel, type ElectronChannel, type EventName, type EventPayload, type Reply } from '../ipc/contract.ts';
+import { ACCEPTED_EXTENSIONS, events, ipcEventName, ipcName, type AnyChannel, type ElectronChannel, type EventName, type EventPayload, type Reply } from '../ipc/contract.ts';
 import type { CallContext, Dispatcher, HandlerMap } from '../ipc/dispatch.ts';
 import type { FileRegistry } from '../ipc/file-registry.ts';
 import { isAppUrl } from './security.ts';
@@ -36,7 +36,7 @@ export function registerIpc<C extends AnyChannel>(ipcMain: Pick<IpcMain, 'handle
 export function sendEvent<E extends EventName>(contents: Pick<WebContents, 'send' | 'isDestroyed'>, event: E, payload: EventPayload<E>): void {
   const checked = events[event].safeParse(payload);
   if (!checked.success || contents.isDestroyed()) return;
-  contents.send(ipcName(event), checked.data);
+  contents.send(ipcEventName(event), checked.data);
 }
 
 export function openDialogOptions(folders: boolean): OpenDialogOptions {

@@ -495,8 +495,10 @@ export type ResponseOf<C extends AnyChannel> = z.infer<AllChannels[C]['response'
 
 export const allChannels: AllChannels = { ...channels, ...electronChannels, ...webChannels };
 
-/** Electron's ipcMain/ipcRenderer channel name for a contract channel (namespaced to avoid clashes). */
-export const ipcName = (channel: AnyChannel | EventName): string => `hush:${channel}`;
+/** Electron's ipcMain.handle/ipcRenderer.invoke channel name for a contract channel. */
+export const ipcName = (channel: AnyChannel): string => `hush:${channel}`;
+/** Electron's webContents.send/ipcRenderer.on channel name for a contract event (added later). */
+export const ipcEventName = (event: EventName): string => `hush:event:${event}`;
 
 // ───────────────────────────── events (main → UI) ─────────────────────────────
 

@@ -9,7 +9,7 @@ import { openDialogOptions, sendEvent } from '../../main/electron/ipc.ts';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from '../../main/electron/security.ts';
 import { clampToDisplays, DEFAULT_WINDOW_STATE, loadWindowState, mainWindowOptions, trackWindowState } from '../../main/electron/window.ts';
 import { BrowserWindow } from './fake-electron.ts';
-import { ipcName } from '../../main/ipc/contract.ts';
+import { ipcEventName } from '../../main/ipc/contract.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -99,7 +99,7 @@ describe('IPC helpers', () => {
     const contents = { send: (c: string, p: unknown) => sent.push([c, p]), isDestroyed: () => false };
     sendEvent(contents, 'menu:command', 'open-files');
     sendEvent(contents, 'menu:command', 'rm -rf' as never);
-    expect(sent).toEqual([[ipcName('menu:command'), 'open-files']]);
+    expect(sent).toEqual([[ipcEventName('menu:command'), 'open-files']]);
   });
 
   it('offers photo and recording filters in the open dialog', () => {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { channels, electronChannels, ipcName, webChannels, type EngineStatus, type Reply } from '../../main/ipc/contract.ts';
+import { channels, electronChannels, ipcEventName, ipcName, webChannels, type EngineStatus, type Reply } from '../../main/ipc/contract.ts';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/security.ts';
 import { app, BrowserWindow, ipcMain, session, state, type FakeWebContents } from './fake-electron.ts';
 
@@ -27,7 +27,7 @@ async function until<T>(what: () => T | undefined | null | false, timeoutMs = 90
 
 const win = (): BrowserWindow => BrowserWindow.all[0];
 const statuses = (contents: FakeWebContents): EngineStatus[] =>
-  contents.sent.filter((s) => s.channel === ipcName('engine:status')).map((s) => s.payload as EngineStatus);
+  contents.sent.filter((s) => s.channel === ipcEventName('engine:status')).map((s) => s.payload as EngineStatus);
 
 async function invoke(channel: string, payload: unknown, event: unknown = appEvent): Promise<Reply<unknown>> {
   const handler = ipcMain.handlers.get(ipcName(channel as keyof typeof channels));
@@ -168,7 +168,7 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(open.accelerator).toBe('CmdOrCtrl+O');
     open.click!();
     items.find((i) => i.label === 'Zoom &In')!.click!();
-    const commands = win().webContents.sent.filter((s) => s.channel === ipcName('menu:command')).map((s) => s.payload);
+    const commands = win().webContents.sent.filter((s) => s.channel === ipcEventName('menu:command')).map((s) => s.payload);
     expect(commands).toEqual(['open-files', 'zoom-in']);
     expect(menu.template.map((m) => m.label)).toEqual(expect.arrayContaining(['&File', '&Edit', '&View', '&Help']));
   });

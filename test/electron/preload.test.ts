@@ -2,7 +2,7 @@
 // each method uses one invoke on its own channel, errors keep their code, events are validated and
 // unsubscribable, and files without a real path never reach main.
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiErrorCode, apiErrorText, ipcName, methodChannels, subscriptionEvents, type EngineStatus, type HushApi } from '../../main/ipc/contract.ts';
+import { apiErrorCode, apiErrorText, ipcEventName, ipcName, methodChannels, subscriptionEvents, type EngineStatus, type HushApi } from '../../main/ipc/contract.ts';
 
 const bridge = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
@@ -93,7 +93,7 @@ describe('preload', () => {
     const seen: EngineStatus[] = [];
     const off = api.onEngineStatus((s) => seen.push(s));
     const fire = (payload: unknown): void => {
-      for (const l of bridge.listeners.get(ipcName('engine:status')) ?? []) l({}, payload);
+      for (const l of bridge.listeners.get(ipcEventName('engine:status')) ?? []) l({}, payload);
     };
     fire(status);
     fire({ state: 'exploded' });
@@ -101,6 +101,6 @@ describe('preload', () => {
     off();
     fire(status);
     expect(seen).toHaveLength(1);
-    expect(bridge.listeners.get(ipcName('engine:status'))).toEqual([]);
+    expect(bridge.listeners.get(ipcEventName('engine:status'))).toEqual([]);
   });
 });
