@@ -8,6 +8,11 @@ import { checkAborted } from './stream-denoise.ts';
 export interface OverviewOptions {
   /** Columns (pixels) across the whole duration. */
   readonly width: number;
+  /**
+   * 'exact' reads every sample; 'fast' (WAV only) reads a stretch per column, so peaks can miss
+   * short transients; 'auto' (default) is exact up to 10 minutes, fast beyond.
+   */
+  readonly mode?: 'exact' | 'fast' | 'auto';
   /** Spectrogram rows (mel bands), default 128. */
   readonly height?: number;
   /** Dynamic range shown, dB below the loudest cell (default 80). */
@@ -25,6 +30,8 @@ export interface AudioOverview {
   readonly sampleRate: number;
   readonly channels: number;
   readonly durationSec: number;
+  /** False when only part of each column was read ('fast' mode). */
+  readonly exact: boolean;
   /** Per channel, `width` columns of min/max sample values. */
   readonly peaks: ChannelPeaks[];
   readonly spectrogram: {
@@ -136,8 +143,16 @@ class OverviewBuilder {
     return Math.min(this.width - 1, Math.floor((abs * this.width) / Math.max(1, this.totalFrames)));
   }
 
-  add(block: readonly Float32Array[]): void {
+  /** Adds consecutive samples, or (with `at`) samples starting at frame `at` after a gap. */
+  add(block: readonly Float32Array[], at = this.pos): void {
     const n = block[0]?.length ?? 0;
+    if (at !== this.pos) {
+      // A jump (sampled overview): restart the FFT buffer at the new position.
+      this.pos = at;
+      this.monoLen = 0;
+      this.monoStart = at;
+      if (this.nextFrameAt < at) this.nextFrameAt = at;
+    }
     for (let c = 0; c < this.channels; c++) {
       const { min, max } = this.peaks[c];
       const x = block[c];
@@ -238,6 +253,11 @@ class OverviewBuilder {
   }
 }
 
+/** 'auto' reads everything up to this length, and samples columns beyond it (WAV only). */
+const FAST_ABOVE_SECONDS = 600;
+/** Seconds read per column in 'fast' mode. */
+const FAST_WINDOW_SECONDS = 0.5;
+
 function checkWidth(width: number): void {
   if (!Number.isInteger(width) || width < 1 || width > 16384) throw new RangeError(`overview width must be an integer in [1, 16384], got ${width}`);
 }
@@ -249,17 +269,33 @@ export async function audioOverview(path: string, opts: OverviewOptions): Promis
   try {
     const { sampleRate, channels } = reader.info;
     // For an MP3 without a frame count the length is an estimate; overflow lands in the last column.
-    const builder = new OverviewBuilder(opts.width, sampleRate, channels, Math.max(1, reader.info.frames));
+    const frames = Math.max(1, reader.info.frames);
+    const builder = new OverviewBuilder(opts.width, sampleRate, channels, frames);
+    const mode = opts.mode ?? 'auto';
+    const perColumn = frames / opts.width;
+    const window = Math.max(FAST_WINDOW_SECONDS * sampleRate, 4096);
+    const fast = reader.seek !== undefined && perColumn > 2 * window && (mode === 'fast' || (mode === 'auto' && reader.info.durationSec > FAST_ABOVE_SECONDS));
     let total = 0;
-    for (;;) {
-      checkAborted(opts.signal);
-      const block = await reader.read(1 << 16);
-      if (block[0].length === 0) break;
-      builder.add(block);
-      total += block[0].length;
+    if (fast && reader.seek) {
+      for (let x = 0; x < opts.width; x++) {
+        checkAborted(opts.signal);
+        const at = Math.floor(x * perColumn + (perColumn - window) / 2);
+        reader.seek(at);
+        const block = await reader.read(window);
+        if (block[0].length > 0) builder.add(block, at);
+      }
+      total = reader.info.frames;
+    } else {
+      for (;;) {
+        checkAborted(opts.signal);
+        const block = await reader.read(1 << 16);
+        if (block[0].length === 0) break;
+        builder.add(block);
+        total += block[0].length;
+      }
     }
     const spectrogram = await builder.finish(opts.height ?? 128, opts.rangeDb ?? 80);
-    return { width: opts.width, sampleRate, channels, durationSec: total / sampleRate, peaks: builder.peaks, spectrogram };
+    return { width: opts.width, sampleRate, channels, durationSec: total / sampleRate, exact: !fast, peaks: builder.peaks, spectrogram };
   } finally {
     await reader.close();
   }
@@ -272,5 +308,5 @@ export async function overviewOfSamples(channels: readonly Float32Array[], sampl
   const builder = new OverviewBuilder(opts.width, sampleRate, channels.length, Math.max(1, n));
   builder.add(channels);
   const spectrogram = await builder.finish(opts.height ?? 128, opts.rangeDb ?? 80);
-  return { width: opts.width, sampleRate, channels: channels.length, durationSec: n / sampleRate, peaks: builder.peaks, spectrogram };
+  return { width: opts.width, sampleRate, channels: channels.length, durationSec: n / sampleRate, exact: true, peaks: builder.peaks, spectrogram };
 }

@@ -83,6 +83,31 @@ describe('audioOverview', () => {
     expect([data[o], data[o + 1], data[o + 2]]).toEqual(magma(0));
   });
 
+  it("'fast' mode samples columns of long WAVs: peaks stay within the exact ones, mostly close", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'speech-30s.wav');
+    const { channels } = await decodeFile(`${DATA}/speech/librispeech-excerpts/198-209-0000.flac`);
+    const x = Float32Array.from({ length: 16000 * 30 }, (_, i) => channels[0][i % channels[0].length]);
+    const w = await createAudioWriter(path, { format: 'wav', sampleFormat: 'float32', sampleRate: 16000, channels: 1 });
+    await w.write([x]);
+    await w.finish();
+    const exact = await audioOverview(path, { width: 20, mode: 'exact' });
+    const fast = await audioOverview(path, { width: 20, mode: 'fast' });
+    expect(exact.exact).toBe(true);
+    expect(fast.exact).toBe(false);
+    expect(fast.durationSec).toBe(30);
+    let close = 0;
+    for (let c = 0; c < 20; c++) {
+      expect(fast.peaks[0].max[c]).toBeLessThanOrEqual(exact.peaks[0].max[c]);
+      expect(fast.peaks[0].min[c]).toBeGreaterThanOrEqual(exact.peaks[0].min[c]);
+      if (fast.peaks[0].max[c] > 0.3 * exact.peaks[0].max[c]) close++;
+    }
+    expect(close).toBeGreaterThanOrEqual(12);
+    // Both spectrograms are full images of the same size.
+    const a = await sharp(fast.spectrogram.png).metadata();
+    expect([a.width, a.height]).toEqual([20, 128]);
+  });
+
   it('works on a real MP3 and matches overviewOfSamples on the same audio', async () => {
     const a = await audioOverview(`${FIX}/tone-44k-stereo.mp3`, { width: 64 });
     const { channels, sampleRate } = await decodeFile(`${FIX}/tone-44k-stereo.mp3`);
