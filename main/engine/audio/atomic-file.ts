@@ -22,7 +22,9 @@ export interface AtomicFile {
 export const TEMP_SUFFIX = '.hush-partial';
 
 export async function createAtomicFile(finalPath: string): Promise<AtomicFile> {
-  const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  // Keep the temp name within NAME_MAX (255 bytes) even for very long output names.
+  const stem = Buffer.from(basename(finalPath)).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '');
+  const tempPath = join(dirname(finalPath), `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
   let fh: FileHandle;
   try {
     fh = await open(tempPath, 'wx');

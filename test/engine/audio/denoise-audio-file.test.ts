@@ -189,6 +189,10 @@ describe('denoiseAudioFile', () => {
     const r = await openAudioReader(out);
     expect(r.info).toMatchObject({ container: 'flac', frames: 5000 });
     await r.close();
+    // A 240-byte file name (close to NAME_MAX): the temporary name must still fit.
+    const longName = join(deep, `${'ü'.repeat(116)}.wav`);
+    await denoiseAudioFile(input, longName, { reductionDb: 9 }, { denoiser: den });
+    expect(existsSync(longName)).toBe(true);
   });
 
   it('bad inputs and outputs get clear errors', async () => {
