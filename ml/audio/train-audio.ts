@@ -10,6 +10,8 @@ import { buildAudioDae, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } f
 import { loadAudioDenoiser, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
 import { DEFAULT_BANDS, type BandConfig } from '../../main/engine/models/audio-features.ts';
 import { registerTrainingKernels } from '../core/wasm-grad-kernels.ts';
+import { plotRunLog } from '../core/plot.ts';
+import { readRunLog, type LogRecord } from '../core/run-log.ts';
 import { BatchPrefetcher } from './batch-prefetch.ts';
 import { ExampleMaker, featureStats, SpeechSampler, type Batch } from './batches.ts';
 import { DEFAULT_CORRUPTION, Rng, type CorruptionConfig } from './corrupt.ts';
@@ -159,6 +161,13 @@ async function loadCheckpoint(dir: string, opt: tf.Optimizer): Promise<{ model: 
   });
   await opt.setWeights(named);
   return { model: d.model, meta: d.meta, state };
+}
+
+/** PNG of training loss and validation loss / SI-SDR (ml/core's plotter), from the JSONL log. */
+export async function plotCurves(logFile: string, png: string): Promise<void> {
+  const keep = ['step', 'loss', 'valLoss', 'valSiSdr', 'noisySiSdr'];
+  const records = (await readRunLog(logFile)).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.includes(k))) as LogRecord);
+  await plotRunLog(records, png, { title: 'audio-dae' });
 }
 
 function parseArgs(argv: readonly string[]): { configPath?: string; overrides: Record<string, string> } {
@@ -336,6 +345,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
         await saveCheckpoint(bestDir, model, meta, opt, { step, rngState: rng.state, bestValSiSdr });
       }
       await saveCheckpoint(latest, model, meta, opt, { step, rngState: rng.state, bestValSiSdr });
+      await plotCurves(logFile, path.join(runDir, 'curves.png')).catch((e: Error) => say(`(plot failed: ${e.message})`));
       tLast = performance.now();
     }
   }
