@@ -21,7 +21,8 @@ const EXTENSIONS: Readonly<Record<OutputFormat, readonly string[]>> = {
   webp: ['.webp'],
   tiff: ['.tif', '.tiff'],
   avif: ['.avif'],
-  heif: ['.heic', '.heif'],
+  // Hush writes HEIF with AV1 (libvips' prebuilt binaries have no HEVC encoder): never '.heic'.
+  heif: ['.heif'],
   wav: ['.wav', '.wave'],
   flac: ['.flac'],
 };
