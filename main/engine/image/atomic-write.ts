@@ -20,6 +20,18 @@ export async function assertNotInput(input: string, output: string): Promise<voi
   if (sa && sb && sa.dev === sb.dev && sa.ino === sb.ino) refuse();
 }
 
+/** Throw 'output-unwritable' unless the folder `output` goes into exists and may be written. */
+export async function assertWritableFolder(output: string): Promise<void> {
+  const folder = dirname(resolve(output));
+  try {
+    const st = await stat(folder);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    await access(folder, constants.W_OK);
+  } catch (err) {
+    throw fsError(err, output, 'write');
+  }
+}
+
 /** A hidden temporary path next to `output`, keeping its extension. */
 export function temporaryPathFor(output: string): string {
   const ext = extname(output);
@@ -33,14 +45,7 @@ export function temporaryPathFor(output: string): string {
  */
 export async function writeAtomically<T>(output: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
   const tmp = temporaryPathFor(output);
-  const folder = dirname(resolve(output));
-  try {
-    const st = await stat(folder);
-    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    await access(folder, constants.W_OK);
-  } catch (err) {
-    throw fsError(err, output, 'write');
-  }
+  await assertWritableFolder(output);
   try {
     const result = await write(tmp);
     try {

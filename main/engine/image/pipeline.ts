@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HushError, type ImageDenoiser, type ImageFormat, type Sigma, type Stage } from '../types.ts';
-import { assertNotInput, writeAtomically } from './atomic-write.ts';
+import { assertNotInput, assertWritableFolder, writeAtomically } from './atomic-write.ts';
 import { decodeToVips, isGray } from './decode.ts';
 import { encodeFromVips, validateQuality } from './encode.ts';
 import { defaultOutputFormat, maxBitDepth, OUTPUT_FORMATS } from './formats.ts';
@@ -66,6 +66,8 @@ export async function denoiseImageFile(
   }
   validateQuality(opts.quality);
   await assertNotInput(input, output);
+  // Fail before the heavy work when the output cannot be written anyway.
+  await assertWritableFolder(output);
   checkAborted(signal);
   onProgress?.('decoding', 0);
 

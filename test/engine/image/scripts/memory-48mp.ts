@@ -1,6 +1,7 @@
 // Peak memory of denoiseImageFile on a 48-megapixel JPEG (8000×6000). Not a timed test: a check to run
 // by hand and report.
-//   npx tsx test/engine/image/scripts/memory-48mp.ts [blur|model] [tileSize]
+//   npx tsx test/engine/image/scripts/memory-48mp.ts [blur|model] [tileSize] [WIDTHxHEIGHT]
+// (default 8000x6000; a smaller size with the same width measures the same tile band more quickly).
 // `blur` uses the plain-TS test denoiser (fast; measures the pipeline itself); `model` the TF.js image
 // DAE (trained weights from resources/models/image-dae when present, else freshly initialised ones of
 // the same architecture — same memory and compute). The denoise runs in a child process so the peak RSS
@@ -51,16 +52,17 @@ async function main(): Promise<void> {
   if (mode === '--child') return child(a, b, c, Number(d));
   const kind = mode === 'model' ? 'model' : 'blur';
   const tileSize = Number(a ?? 512);
+  const [W, H] = (b ?? '8000x6000').split('x').map(Number);
   const work = await mkdtemp(join(tmpdir(), 'hush-48mp-'));
   try {
     const input = join(work, 'big.jpg');
     // A photo-like 48 MP JPEG: a real photo upscaled, plus grain.
     await sharp(join(process.cwd(), '../shared/data/images/train/free-photos/astronaut.png'))
-      .resize(8000, 6000, { fit: 'fill' })
-      .composite([{ input: { create: { width: 8000, height: 6000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }, blend: 'overlay' }])
+      .resize(W, H, { fit: 'fill' })
+      .composite([{ input: { create: { width: W, height: H, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }, blend: 'overlay' }])
       .jpeg({ quality: 90 })
       .toFile(input);
-    console.error(`input ${(await stat(input)).size >> 20} MB JPEG, 8000×6000`);
+    console.error(`input ${(await stat(input)).size >> 20} MB JPEG, ${W}×${H}`);
     const res = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', input, join(work, 'out.jpg'), kind, String(tileSize)], { stdio: 'inherit' });
     if (res.status !== 0) process.exitCode = res.status ?? 1;
   } finally {
