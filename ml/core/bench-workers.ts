@@ -67,7 +67,7 @@ for (let r = 0; r < rounds; r++) {
       logEvery: steps,
       checkpointEvery: 1_000_000,
       resume: false,
-      print: () => {},
+      print: (l) => { if (l.includes('workers:')) console.log('  ' + l); },
       ...(count > 1 ? { workers: { count } } : {}),
     });
     rmSync(root, { recursive: true, force: true });

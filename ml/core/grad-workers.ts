@@ -109,6 +109,8 @@ class WorkerHandle {
 
 export class GradientWorkerPool {
   private nextId = 0;
+  /** Cumulative milliseconds: main-thread shard, then waiting for the workers after it. */
+  readonly timing = { localMs: 0, waitMs: 0, steps: 0 };
 
   private constructor(
     private readonly model: tf.LayersModel,
@@ -158,6 +160,7 @@ export class GradientWorkerPool {
       }),
     );
     // Main thread's shard, computed while the workers run.
+    const tLocal = performance.now();
     const local = tf.tidy(() => {
       const xs = inputs.map((t) => tf.tensor(rows(t, 0, sizes[0]).data, [sizes[0], ...t.shape.slice(1)], 'float32'));
       const y = tf.tensor(rows(target, 0, sizes[0]).data, [sizes[0], ...target.shape.slice(1)], 'float32');
@@ -165,7 +168,12 @@ export class GradientWorkerPool {
       const { value, grads } = tf.variableGrads(() => f(this.model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor, y), variables);
       return { value, grads };
     });
+    local.value.dataSync(); // the wasm backend is synchronous; this only fixes the timing point
+    const tWait = performance.now();
     const results = await Promise.all(remote);
+    this.timing.localMs += tWait - tLocal;
+    this.timing.waitMs += performance.now() - tWait;
+    this.timing.steps++;
     const w0 = sizes[0] / total;
     let lossValue = local.value.dataSync()[0] * w0;
     local.value.dispose();

@@ -234,6 +234,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (validateEvery > 0 && step % validateEvery !== 0 && step === opts.steps) await runValidation();
     if (opts.validate === undefined) await plotRunLog(await log.read(), path.join(runDir, 'curves.png'), { title: opts.run });
   } finally {
+    if (pool !== undefined && pool.timing.steps > 0) {
+      const t = pool.timing;
+      print(`[${opts.run}] workers: main-thread shard ${(t.localMs / t.steps).toFixed(0)} ms/step, then waited ${(t.waitMs / t.steps).toFixed(0)} ms/step for workers`);
+    }
     await pool?.close();
     optimizer.dispose();
   }
