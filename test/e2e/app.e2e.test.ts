@@ -197,7 +197,7 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     await page.waitForTimeout(150);
     const after = await roughness('compare-canvas', 'all');
     expect(after).toBeLessThan(before * 0.7);
-    for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowRight');
     await page.waitForTimeout(150);
     await shot('02-photo-split-view');
 
@@ -236,13 +236,19 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     const box = await page.getByTestId('compare-canvas-before').boundingBox();
     if (!box) throw new Error('no canvas');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.wheel(0, -400);
-    await expect.poll(async () => Number((await page.getByTestId('zoom-level').innerText()).replace(/\D/g, ''))).toBeGreaterThan(150);
-    await page.waitForTimeout(200);
-    // Both panes show the same region: their mean brightness matches closely.
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -400);
+    await expect.poll(async () => Number((await page.getByTestId('zoom-level').innerText()).replace(/\D/g, ''))).toBeGreaterThan(400);
+    // Pan by dragging the "before" pane: the "after" pane follows.
+    const statsBeforePan = await canvasStats('compare-canvas-after');
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 60, { steps: 6 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
     const mb = await canvasStats('compare-canvas-before');
     const ma = await canvasStats('compare-canvas-after');
-    expect(Math.abs(mb.mean - ma.mean)).toBeLessThan(8);
+    expect(ma.sum).not.toBe(statsBeforePan.sum);
+    // Both panes show the same region: their mean brightness matches closely.
+    expect(Math.abs(mb.mean - ma.mean)).toBeLessThan(12);
     await shot('04-photo-zoomed-side-by-side');
 
     const beforeNoise = await canvasStats('compare-canvas-after');
@@ -250,8 +256,8 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     await page.waitForTimeout(300);
     const noise = await canvasStats('compare-canvas-after');
     expect(noise.sum).not.toBe(beforeNoise.sum);
-    // The difference image sits around mid-grey.
-    expect(Math.abs(noise.mean - 128)).toBeLessThan(20);
+    // The difference image sits around mid-grey (a model's slight brightness bias is magnified ×4 too).
+    expect(Math.abs(noise.mean - 128)).toBeLessThan(50);
     await page.keyboard.press('0');
     await page.waitForTimeout(200);
     await shot('05-photo-removed-noise');

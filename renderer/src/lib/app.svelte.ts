@@ -105,7 +105,7 @@ export class HushApp {
   async init(api: HushApi): Promise<void> {
     this.api = api;
     this.unsubs.push(
-      api.onEngineStatus((s) => (this.engine = s)),
+      api.onEngineStatus((s) => this.onEngineStatus(s)),
       api.onExportProgress((p) => this.onProgress(p)),
       api.onFilesAdded((files) => this.addEntries(files)),
     );
@@ -115,6 +115,30 @@ export class HushApp {
     this.engine = engine;
     this.connected = true;
     this.addEntries(files);
+  }
+
+  private onEngineStatus(s: EngineStatus): void {
+    const wasDown = this.engine?.state === 'crashed';
+    this.engine = s;
+    // After a crash the engine comes back empty-handed: redo what failed with it.
+    if (wasDown && (s.state === 'ready' || s.state === 'restarted')) this.retryAfterRestart();
+  }
+
+  private retryAfterRestart(): void {
+    const failed = this.items.filter((i) => i.loadError !== null && !i.thumb && !i.overview);
+    for (const it of failed) {
+      it.loadError = null;
+      it.loading = true;
+    }
+    if (failed.length) void this.loadMeta(failed.map((i) => i.entry.id));
+    const sel = this.selectedId;
+    if (sel && (this.imageSession?.error || this.audioSession?.error)) {
+      this.imageSession?.dispose();
+      this.audioSession?.dispose();
+      this.imageSession = null;
+      this.audioSession = null;
+      void this.openSession(sel);
+    }
   }
 
   onMenu(handler: (c: MenuCommand) => void): void {
