@@ -3,7 +3,8 @@
 import { analyseFrames, frameSpecForRate, powerSpectrum } from '../../main/engine/audio/stft.ts';
 import type { FrameSpec } from '../../main/engine/types.ts';
 import { bandCentres, bandLayout, bandPower, POWER_FLOOR, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
-import { corrupt, energy, Rng, type CorruptionConfig, type NoiseSource } from './corrupt.ts';
+import { corrupt, drawSpeed, energy, randomEq, Rng, type CorruptionConfig, type NoiseSource, type SpeechAugmentConfig } from './corrupt.ts';
+import { resample } from './resample.ts';
 import { sourceBandwidthHz, type Clip } from './dataset.ts';
 
 /** Speech crops drawn from groups of clips (a group = one source folder/speaker). */
@@ -74,6 +75,8 @@ export interface ExampleConfig {
   /** Exponent applied to band power for the loss (0.3 = magnitude^0.6). */
   readonly compress: number;
   readonly corruption: CorruptionConfig;
+  /** Clean-side speed/EQ augmentation (absent = none). */
+  readonly speechAugment?: SpeechAugmentConfig;
 }
 
 export interface Batch {
@@ -118,7 +121,7 @@ export class ExampleMaker {
     const cleanC = new Float32Array(size * frames * nb);
     const cleans: Float32Array[] = [], noisys: Float32Array[] = [], snrs: number[] = [];
     for (let i = 0; i < size; i++) {
-      const { samples: clean, bandwidthHz } = speech.cropWithBandwidth(len, this.cfg.rate, rng);
+      const { clean, bandwidthHz } = this.augmentedCrop(speech, len, rng);
       const rms = Math.sqrt(energy(clean) / len);
       const target = 10 ** (rng.uniform(this.cfg.levelDb[0], this.cfg.levelDb[1]) / 20);
       const g = rms > 0 ? target / rms : 1;
@@ -136,6 +139,29 @@ export class ExampleMaker {
    * Writes example i. Bands whose centre lies at or above the source's bandwidth get zero loss
    * targets (noisyC = cleanC = 0 ⇒ no gradient): band-limited speech says nothing about them.
    */
+  /** A speech crop of `len` samples, speed-perturbed and equalised per cfg.speechAugment. */
+  augmentedCrop(speech: SpeechSampler, len: number, rng: Rng): { clean: Float32Array; bandwidthHz: number } {
+    const aug = this.cfg.speechAugment;
+    const rate = this.cfg.rate;
+    if (!aug) {
+      const c = speech.cropWithBandwidth(len, rate, rng);
+      return { clean: c.samples, bandwidthHz: c.bandwidthHz };
+    }
+    const speed = drawSpeed(aug, rng);
+    const c = speech.cropWithBandwidth(Math.ceil(len * speed) + 64, rate, rng);
+    let x = c.samples;
+    let bandwidthHz = c.bandwidthHz;
+    if (speed !== 1) {
+      // play `speed` times faster: treat the crop as sampled at rate·speed and resample to rate
+      x = resample(x, Math.round(rate * speed), rate);
+      bandwidthHz = Math.min(rate / 2, bandwidthHz / speed);
+    }
+    const clean = new Float32Array(len);
+    clean.set(x.subarray(0, len));
+    if (rng.next() < aug.eqProbability) randomEq(clean, rate, rng);
+    return { clean, bandwidthHz };
+  }
+
   fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, logPower: Float32Array, noisyC: Float32Array, cleanC: Float32Array, bandwidthHz = Infinity): void {
     const nb = this.layout.nBands;
     const centres = bandCentres(this.cfg.bands);

@@ -233,3 +233,51 @@ export function corrupt(clean: Float32Array, rate: number, noises: readonly Nois
   for (let i = 0; i < clean.length; i++) noisy[i] = clean[i] + n1[i];
   return { noisy, noise: n1, snrDb: snr, kinds };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Clean-side augmentation (applied to the speech before mixing, so it is also the target):
+// speed/pitch perturbation and random peaking EQ make "new voices" from the few training speakers.
+
+export interface SpeechAugmentConfig {
+  /** Speed factors are drawn from this range on a 2.5 % grid (pitch and tempo change together). */
+  readonly speed: readonly [number, number];
+  /** Probability of 1–2 random peaking filters (±8 dB, 150 Hz–6 kHz). */
+  readonly eqProbability: number;
+}
+
+export const DEFAULT_SPEECH_AUGMENT: SpeechAugmentConfig = { speed: [0.9, 1.1], eqProbability: 0.5 };
+
+/** Draws a speed factor on the 2.5 % grid (few distinct resampling ratios, cached filters). */
+export function drawSpeed(cfg: SpeechAugmentConfig, rng: Rng): number {
+  const lo = Math.round(cfg.speed[0] * 40), hi = Math.round(cfg.speed[1] * 40);
+  return (lo + rng.int(hi - lo + 1)) / 40;
+}
+
+/** RBJ peaking biquad applied in place. */
+export function peakingEq(x: Float32Array, rate: number, f0: number, gainDb: number, q: number): void {
+  const A = 10 ** (gainDb / 40);
+  const w = (2 * Math.PI * f0) / rate;
+  const alpha = Math.sin(w) / (2 * q);
+  const cos = Math.cos(w);
+  const a0 = 1 + alpha / A;
+  const b0 = (1 + alpha * A) / a0, b1 = (-2 * cos) / a0, b2 = (1 - alpha * A) / a0;
+  const a1 = (-2 * cos) / a0, a2 = (1 - alpha / A) / a0;
+  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = v;
+    y2 = y1;
+    y1 = y;
+    x[i] = y;
+  }
+}
+
+export function randomEq(x: Float32Array, rate: number, rng: Rng): void {
+  const n = 1 + rng.int(2);
+  for (let i = 0; i < n; i++) {
+    const f0 = Math.exp(rng.uniform(Math.log(150), Math.log(Math.min(6000, rate * 0.4))));
+    peakingEq(x, rate, f0, rng.uniform(-8, 8), rng.uniform(0.5, 2));
+  }
+}

@@ -14,7 +14,7 @@ import { plotRunLog } from '../core/plot.ts';
 import { readRunLog, type LogRecord } from '../core/run-log.ts';
 import { BatchPrefetcher } from './batch-prefetch.ts';
 import { ExampleMaker, featureStats, SpeechSampler, type Batch } from './batches.ts';
-import { DEFAULT_CORRUPTION, Rng, type CorruptionConfig } from './corrupt.ts';
+import { DEFAULT_CORRUPTION, DEFAULT_SPEECH_AUGMENT, Rng, type CorruptionConfig, type SpeechAugmentConfig } from './corrupt.ts';
 import { loadSubset } from './dataset.ts';
 import { enhanceWithModel } from './enhance.ts';
 import { siSdr } from './metrics-basic.ts';
@@ -39,6 +39,7 @@ export interface AudioTrainConfig {
   readonly compress: number;
   readonly levelDb: readonly [number, number];
   readonly corruption: CorruptionConfig;
+  readonly speechAugment?: SpeechAugmentConfig;
   readonly logEvery: number;
   readonly valEvery: number;
   readonly valItems: number;
@@ -65,6 +66,7 @@ export const DEFAULT_AUDIO_TRAIN: AudioTrainConfig = {
   compress: 0.3,
   levelDb: [-45, -12],
   corruption: DEFAULT_CORRUPTION,
+  speechAugment: DEFAULT_SPEECH_AUGMENT,
   logEvery: 20,
   valEvery: 250,
   valItems: 48,
@@ -240,14 +242,16 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
   const val = await loadSubset('val', cfg.rate);
   say(`loaded ${train.speech.length} train speech clips, ${train.noise.length} noises; ${val.speech.length}/${val.noise.length} val (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const maker = new ExampleMaker({ rate: cfg.rate, hopSeconds: cfg.hopSeconds, frames: cfg.frames, bands: cfg.bands, levelDb: cfg.levelDb, compress: cfg.compress, corruption: cfg.corruption });
+  const maker = new ExampleMaker({ rate: cfg.rate, hopSeconds: cfg.hopSeconds, frames: cfg.frames, bands: cfg.bands, levelDb: cfg.levelDb, compress: cfg.compress, corruption: cfg.corruption, speechAugment: cfg.speechAugment });
+  // validation mixtures are never augmented
+  const valMaker = new ExampleMaker({ ...maker.cfg, speechAugment: undefined });
   const speech = new SpeechSampler(train.speech);
   const valSpeech = new SpeechSampler(val.speech);
 
   // Fixed validation mixtures (own seed), and feature statistics from fixed training batches.
   const valRng = new Rng(cfg.seed * 7919 + 17);
   const valFrames = Math.round(cfg.valSeconds / cfg.hopSeconds);
-  const valBatch = maker.batch(cfg.valItems, valSpeech, val.noise, valRng, valFrames);
+  const valBatch = valMaker.batch(cfg.valItems, valSpeech, val.noise, valRng, valFrames);
   const opt = makeOptimizer(cfg);
   const latest = path.join(ckptDir, 'latest');
   let model: tf.LayersModel;
