@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameSpecForRate, powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
-import { clicks, corrupt, DEFAULT_CORRUPTION, drawKind, hiss, hum, noiseCrop, Rng, snrDb } from '../../../ml/audio/corrupt.ts';
+import { clicks, corrupt, DEFAULT_CORRUPTION, drawKind, drawSpeed, hiss, hum, noiseCrop, peakingEq, Rng, snrDb } from '../../../ml/audio/corrupt.ts';
 import { readFlacMono } from '../../../ml/audio/flac.ts';
 import { resample } from '../../../ml/audio/resample.ts';
 
@@ -89,6 +89,33 @@ describe('audio corruption', () => {
     expect(a.length).toBe(5000);
     expect(a).toEqual(b);
     expect(a.every((v) => Math.abs(v) <= 1.0001)).toBe(true);
+  });
+});
+
+describe('clean-side augmentation', () => {
+  it('draws speed factors on a 2.5 % grid inside the range', () => {
+    const rng = new Rng(4);
+    const seen = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const f = drawSpeed({ speed: [0.9, 1.1], eqProbability: 0 }, rng);
+      expect(f).toBeGreaterThanOrEqual(0.9);
+      expect(f).toBeLessThanOrEqual(1.1);
+      expect(Math.abs(f * 40 - Math.round(f * 40))).toBeLessThan(1e-9);
+      seen.add(f);
+    }
+    expect(seen.size).toBe(9);
+  });
+
+  it('a peaking EQ changes the level at its centre frequency by its gain and leaves far bands alone', () => {
+    const rate = 16000;
+    const tone = (f: number) => new Float32Array(rate).map((_, i) => Math.sin((2 * Math.PI * f * i) / rate));
+    const level = (x: Float32Array) => 10 * Math.log10(x.subarray(2000).reduce((s, v) => s + v * v, 0) / (x.length - 2000) / 0.5);
+    const a = tone(1000);
+    peakingEq(a, rate, 1000, 6, 1);
+    expect(level(a)).toBeCloseTo(6, 1);
+    const b = tone(6000);
+    peakingEq(b, rate, 200, 6, 1);
+    expect(Math.abs(level(b))).toBeLessThan(0.3);
   });
 });
 
