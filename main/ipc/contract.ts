@@ -398,7 +398,10 @@ export const EngineStatusSchema = z.strictObject({
   message: z.string().nullable(),
   /** How many times the engine was restarted after a crash. */
   restarts: z.number().int().nonnegative(),
-  /** ms since the epoch. */
+  /**
+   * ms since the epoch. Order statuses by it: never replace a status with an older one (a
+   * getEngineStatus() answer can arrive after a newer engine:status event).
+   */
   at: z.number(),
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;

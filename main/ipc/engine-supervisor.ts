@@ -45,6 +45,8 @@ export class EngineSupervisor implements EngineHost {
         this.readyAt = Date.now();
         this.restarts = info.restarts;
         if (info.restarts > 0) this.set('restarted', 'The engine was restarted after a crash.');
+        // Started by a call rather than start(): learn the backend and say it is ready.
+        else if (this.current.state === 'starting') this.warmUp();
       }),
     );
   }

@@ -55,6 +55,9 @@ export interface HandlerDeps {
 /** A full preview without its per-call fields. */
 type FullPreviewBody = FullPreview extends infer P ? (P extends FullPreview ? Omit<P, 'cached' | 'ms'> : never) : never;
 
+/** Longest an engine:status request waits for a starting engine before answering 'starting'. */
+const STARTING_ANSWER_WAIT_MS = 60_000;
+
 /** Most full previews kept in memory (they hold whole images/recordings as data URLs). */
 const FULL_PREVIEW_CACHE = 4;
 /** Longest stretch a full audio preview renders (the engine caps one preview call at 10 minutes). */
@@ -265,7 +268,22 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       };
     },
 
-    'engine:status': async () => deps.engine.status(),
+    'engine:status': async () => {
+      // While the engine starts, answer once it is up (app:info waits for it too): a UI that asks
+      // for the status and the app info together then never applies a stale 'starting' after the
+      // 'ready' event. Bounded, so a slow start still gets an answer.
+      if (deps.engine.status().state !== 'starting') return deps.engine.status();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, STARTING_ANSWER_WAIT_MS);
+        const off = deps.engine.onStatus(done);
+        function done(): void {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+      return deps.engine.status();
+    },
   };
 
   /** Waveform + spectrogram of a file on disk, as the contract shapes them (engine does the work). */
