@@ -7,7 +7,7 @@ import { assertReadableFile, decodeErrorFor } from './errors.ts';
 import { estimateImageNoise } from './noise-estimate.ts';
 import { probeImage } from './probe.ts';
 import { MemoryRaster } from './raster.ts';
-import { denoiseRaster } from './tiling.ts';
+import { contextMargin, denoiseRaster } from './tiling.ts';
 
 export interface PreviewRegion {
   readonly left: number;
@@ -79,7 +79,7 @@ export async function renderImagePreview(path: string, opts: PreviewOptions): Pr
       // Context around the crop so the model sees what it will see in the full run.
       // The context's origin sits on the model's stride grid, as the full run's tiles do, so the crop
       // comes out exactly as it will in the saved file.
-      const m = Math.ceil(opts.denoiser.receptiveField);
+      const m = contextMargin(opts.denoiser);
       const q = Math.max(1, opts.denoiser.sizeMultiple);
       const left = Math.max(0, Math.floor((region.left - m) / q) * q);
       const top = Math.max(0, Math.floor((region.top - m) / q) * q);

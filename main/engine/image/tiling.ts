@@ -43,6 +43,16 @@ export interface AxisPlanParams {
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 const roundDown = (v: number, m: number): number => Math.floor(v / m) * m;
 
+/**
+ * Context pixels kept on each side of an output pixel: the whole receptive field, not half of it.
+ * Neighbouring tiles then overlap by twice the receptive field. Half was measured not to be enough for
+ * the image DAE (tiled ≠ whole by up to 19/65535, test/engine/image/model-tiling.test.ts), whose
+ * declared field counts its stride-grid detours loosely; the extra context costs ~15 % compute.
+ */
+export function contextMargin(denoiser: Pick<ImageDenoiser, 'receptiveField'>): number {
+  return Math.ceil(Math.max(0, denoiser.receptiveField));
+}
+
 /** Split an axis of `n` pixels into tiles. All tile starts are ≡ −pad (mod multiple). */
 export function planAxis(n: number, p: AxisPlanParams): AxisTile[] {
   const q = Math.max(1, Math.floor(p.multiple));
@@ -162,7 +172,7 @@ export async function denoiseRaster(raster: PixelRaster, denoiser: ImageDenoiser
   const blend = 2 * Math.ceil(Math.max(0, opts.blend ?? 32) / 2);
   const params: AxisPlanParams = {
     tileSize: Math.max(16, Math.floor(opts.tileSize ?? 512)),
-    margin: Math.max(0, denoiser.receptiveField),
+    margin: contextMargin(denoiser),
     blend,
     multiple: Math.max(1, denoiser.sizeMultiple),
   };

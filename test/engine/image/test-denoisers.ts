@@ -7,7 +7,7 @@ import type { ImageDenoiser, RgbTile } from '../../../main/engine/types.ts';
 /**
  * Gaussian-ish blur (binomial kernel of radius `radius`, zero padded), blended with the input by
  * σ/50, then each pixel pulled a quarter of the way toward the mean of its `multiple`×`multiple` block.
- * Output pixel depends on inputs within radius + multiple − 1.
+ * Output pixel depends on inputs within radius + multiple − 1 on each side (its receptiveField).
  */
 export class BlurBlockDenoiser implements ImageDenoiser {
   readonly receptiveField: number;

@@ -1,7 +1,7 @@
 // Tiled inference must equal whole-image inference away from the image border and leave no seams.
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { axisWeights, denoiseRaster, denoiseWhole, planAxis, reflectIndex } from '../../../main/engine/image/tiling.ts';
+import { axisWeights, contextMargin, denoiseRaster, denoiseWhole, planAxis, reflectIndex } from '../../../main/engine/image/tiling.ts';
 import { MemoryRaster } from '../../../main/engine/image/raster.ts';
 import { HushError, type ImageDenoiser, type RgbTile } from '../../../main/engine/types.ts';
 import { BlurBlockDenoiser } from './test-denoisers.ts';
@@ -91,7 +91,7 @@ describe('denoiseRaster on a real photo', () => {
     const seamStats = async (d: ImageDenoiser, blend: number) => {
       const r = await photoRaster(PHOTO);
       await denoiseRaster(r, d, 50, { tileSize: p.tileSize, blend });
-      const plan = { tileSize: p.tileSize, margin: d.receptiveField, blend, multiple: 8 };
+      const plan = { tileSize: p.tileSize, margin: contextMargin(d), blend, multiple: 8 };
       const xb = new Set(boundaries(r.width, plan));
       const yb = new Set(boundaries(r.height, plan));
       const near = (v: number, set: Set<number>) => [...set].some((b) => Math.abs(v - b) <= blend / 2 + 1);
