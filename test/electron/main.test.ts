@@ -155,6 +155,15 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown-file' } });
   });
 
+  it('adds files the OS hands over (open-with, dock drop) and tells the window', async () => {
+    const other = path.resolve(repo, '../shared/data/images/eval/Set12/02.png');
+    const preventDefault = vi.fn();
+    app.emit('open-file', { preventDefault }, other);
+    expect(preventDefault).toHaveBeenCalled();
+    const added = await until(() => win().webContents.sent.find((s) => s.channel === ipcEventName('files:added')), 10_000, 'files:added');
+    expect((added.payload as { name: string }[]).map((f) => f.name)).toEqual(['02.png']);
+  });
+
   it('serves the renderer over app:// from dist/renderer only', async () => {
     const handler = state.protocolHandlers.get('app')!;
     expect((await handler(new Request('app://hush/%2e%2e/package.json'))).status).toBe(404);
