@@ -133,6 +133,26 @@ function fmtRow(label: string, s: Record<Method, Scores>): string {
   return `${label.padEnd(10)} | ${METHODS.map(cell).join(' | ')}`;
 }
 
+/** The result as Markdown tables (for the model card). */
+export function formatMarkdown(r: Pick<EvalAudioResult, 'synthetic' | 'pairs' | 'model' | 'fullband'>): string {
+  const lines: string[] = [];
+  const metric = (name: string, key: keyof Scores, digits: number) => {
+    lines.push(`**${name}**`, '', `| set | ${METHODS.join(' | ')} |`, `|---|${METHODS.map(() => '---:').join('|')}|`);
+    const row = (label: string, s: Record<Method, Scores>) => {
+      const best = Math.max(...METHODS.filter((m) => m !== 'noisy').map((m) => s[m][key]));
+      lines.push(`| ${label} | ${METHODS.map((m) => (m !== 'noisy' && s[m][key] === best ? `**${s[m][key].toFixed(digits)}**` : s[m][key].toFixed(digits))).join(' | ')} |`);
+    };
+    for (const snr of EVAL_SNRS) row(`synthetic ${snr} dB (n=${r.synthetic[`${snr}`].n})`, r.synthetic[`${snr}`]);
+    row(`vctk-p287 real (n=${r.pairs.n})`, r.pairs);
+    lines.push('');
+  };
+  metric('SI-SDR (dB)', 'siSdr', 2);
+  metric('STOI', 'stoi', 3);
+  metric('ESTOI', 'estoi', 3);
+  metric('segmental SNR (dB)', 'segSnr', 2);
+  return lines.join('\n');
+}
+
 export async function evalAudio(opts: EvalAudioOptions = {}): Promise<EvalAudioResult> {
   const say = opts.log ?? ((l: string) => console.log(l));
   const backend = await initBackend();
@@ -194,6 +214,7 @@ export async function evalAudio(opts: EvalAudioOptions = {}): Promise<EvalAudioR
   const file = path.join(outDir, `audio-${date.replace(/[:.]/g, '-')}${opts.quick ? '-quick' : ''}.json`);
   const result: EvalAudioResult = { date, backend: backend.name, model, synthetic, pairs: pairsMean, fullband, file };
   await writeFile(file, JSON.stringify(result, null, 1));
+  await writeFile(file.replace(/\.json$/, '.md'), formatMarkdown(result));
   say(`wrote ${path.relative(process.cwd(), file)}`);
   return result;
 }
