@@ -119,6 +119,7 @@ export async function denoiseAudioFile(input: string, output: string, opts: Deno
       const probe = await openAudioReader(input);
       try {
         const est = await estimateStrength(probe, ctx.denoiser, ctx.signal);
+        if (!Number.isFinite(est.reductionDb)) throw new HushError('internal', `The audio model gave no usable strength estimate for ${name}.`);
         reductionDb = Math.max(0, Math.min(MAX_REDUCTION_DB, est.reductionDb));
         estimate = est.snrDb;
       } finally {
