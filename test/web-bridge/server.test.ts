@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { apiErrorCode, type HushApi } from '../../main/ipc/contract.ts';
+import { apiErrorCode, UPLOAD_CHUNK_BYTES, type HushApi } from '../../main/ipc/contract.ts';
 import { EngineClient } from '../../main/host/engine-client.ts';
 import { EngineSupervisor } from '../../main/ipc/engine-supervisor.ts';
 import { FileRegistry } from '../../main/ipc/file-registry.ts';
@@ -196,6 +196,37 @@ describe('web bridge API (through the browser client)', () => {
     expect(folder.startsWith(path.join(tmp, 'hush-uploads-'))).toBe(true);
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
     expect((await api.listFiles()).map((f) => f.id)).toContain(result.added[0].id);
+  });
+
+  it('uploads a file bigger than one chunk byte for byte', async () => {
+    const big = path.join(data, 'audio/noise/misc-real/pomodoro_birds.flac');
+    const bytes = await readFile(big);
+    expect(bytes.length).toBeGreaterThan(UPLOAD_CHUNK_BYTES); // several chunks, in order
+    const result = await api.addFiles([new File([bytes], 'birds.flac')]);
+    expect(result.added[0]).toMatchObject({ name: 'birds.flac', kind: 'audio', sizeBytes: bytes.length });
+    const granted = await registry.resolveInput(result.added[0].id);
+    expect((await readFile(granted.realPath)).equals(bytes)).toBe(true);
+  });
+
+  it('refuses chunks out of order or beyond the announced size, and drops that upload', async () => {
+    const raw = new WebSocket(`${bridge.socketUrl}?token=${bridge.token}`, { headers: { Origin: origin() } });
+    await new Promise((r) => raw.once('open', r));
+    const replies = new Map<number, { ok: boolean; value?: { uploadId?: string }; error?: { code: string; message: string } }>();
+    raw.on('message', (m) => {
+      const f = JSON.parse(m.toString()) as { id?: number; reply?: never };
+      if (f.id !== undefined) replies.set(f.id, f.reply!);
+    });
+    const ask = async (id: number, channel: string, payload: unknown) => {
+      raw.send(JSON.stringify({ id, channel, payload }));
+      while (!replies.has(id)) await new Promise((r) => setTimeout(r, 5));
+      return replies.get(id)!;
+    };
+    const begun = await ask(1, 'upload:begin', { name: 'x.wav', size: 4 });
+    const uploadId = begun.value!.uploadId!;
+    expect((await ask(2, 'upload:chunk', { uploadId, offset: 2, data: 'AAA=' })).error?.message).toMatch(/out of order/);
+    expect((await ask(3, 'upload:chunk', { uploadId, offset: 0, data: 'AAAAAAAA' })).error?.message).toMatch(/More bytes than announced/);
+    expect((await ask(4, 'upload:end', { uploadId })).error?.message).toMatch(/Unknown or finished upload/);
+    raw.close();
   });
 
   it('keeps a hostile upload name inside the private folder', async () => {
