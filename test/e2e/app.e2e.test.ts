@@ -124,7 +124,7 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     await mkdir(SHOTS, { recursive: true });
     inputs = await makeInputs(path.join(tmp, 'inputs'));
     // The bridge serves dist/renderer: build it from the current sources.
-    await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+    await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'error' });
     // What `npm run dev:web` runs, started with node directly so stopping the child stops the engine.
     bridge = await startBridge(
       ['--import', 'tsx', 'main/web-bridge/cli.ts', '--renderer', path.join(ROOT, 'dist/renderer')],
