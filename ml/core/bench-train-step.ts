@@ -2,7 +2,7 @@
 // conv net and of a small strided encoder/transposed-conv decoder, on the wasm backend with and
 // without our gradient kernels.
 //
-//   npx tsx ml/core/bench-train-step.ts [--mode fast|stock-dx|cpu] [--batch 8] [--size 64] [--steps 5]
+//   npx tsx ml/core/bench-train-step.ts [--mode fast|stock-dx|cpu] [--batch 8] [--size 64] [--steps 5] [--threads 1]
 //
 // fast:     our Conv2DBackpropFilter + Conv2DBackpropInput (registerTrainingKernels)
 // stock-dx: our Conv2DBackpropFilter (wasm has none, so training cannot run at all without it)
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '8' },
     size: { type: 'string', default: '64' },
     steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const mode = values.mode as 'fast' | 'stock-dx' | 'cpu';
@@ -33,7 +34,7 @@ if (mode === 'stock-dx' && stockDx !== undefined) {
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel(stockDx);
 }
-const info = await initBackend({ prefer: mode === 'cpu' ? 'cpu' : 'wasm', fastKernels: false });
+const info = await initBackend({ prefer: mode === 'cpu' ? 'cpu' : 'wasm', fastKernels: false, threads: Number(values.threads) });
 
 function variable(shape: number[], seed: number): tf.Variable {
   const fanIn = shape[0] * shape[1] * shape[2];
@@ -101,7 +102,7 @@ async function bench(name: string, net: { vars: tf.Variable[]; forward: (x: tf.T
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   // CPU time is what the step costs when the core is ours; wall time also counts other load.
   console.log(
-    `${name.padEnd(16)} backend=${info.name} mode=${mode} batch=${batch} ${size}×${size}: ` +
+    `${name.padEnd(16)} backend=${info.name} threads=${info.threads} mode=${mode} batch=${batch} ${size}×${size}: ` +
       `median ${med(cpu).toFixed(0)} ms CPU/step (${(1000 / med(cpu)).toFixed(2)} steps/s on a free core), ` +
       `wall ${med(times).toFixed(0)} ms (load ${os.loadavg()[0].toFixed(1)})`,
   );

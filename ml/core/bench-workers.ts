@@ -1,7 +1,7 @@
 // Steps/s of train() with 1 vs 2 gradient computers (main thread alone vs main + 1 worker thread),
 // alternating A/B runs so both see the same machine load.
 //
-//   npx tsx ml/core/bench-workers.ts [--batch 16] [--size 64] [--width 64] [--steps 8] [--rounds 2]
+//   npx tsx ml/core/bench-workers.ts [--batch 16] [--size 64] [--width 64] [--steps 8] [--rounds 2] [--threads 1]
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     width: { type: 'string', default: '64' },
     steps: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const batch = Number(values.batch);
@@ -26,7 +27,7 @@ const width = Number(values.width);
 const steps = Number(values.steps);
 const rounds = Number(values.rounds);
 
-const info = await initBackend();
+const info = await initBackend({ threads: Number(values.threads) });
 
 /** Encoder/decoder DAE of the kind the image model uses: s1, s2 convs, transposed-conv decoder, skip. */
 function model(): tf.LayersModel {
@@ -53,7 +54,7 @@ const batches = (rng: Rng): Batch => {
   return { input: { data: noisy, shape: [batch, size, size, 3] }, target: { data: clean, shape: [batch, size, size, 3] } };
 };
 
-console.log(`backend ${info.name} simd=${String(info.simd)}; ${os.cpus().length} cpus; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`backend ${info.name} simd=${String(info.simd)} wasm threads=${info.threads}; ${os.cpus().length} cpus; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (let r = 0; r < rounds; r++) {
   for (const count of [1, 2]) {
     const root = mkdtempSync(path.join(os.tmpdir(), 'hush-bench-'));

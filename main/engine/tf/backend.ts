@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerWasmKernels } from './wasm-kernels.ts';
+import { installThreadedWasmShim, threadedWasmAvailable } from './wasm-threads.ts';
 
 export type BackendName = 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
 
@@ -22,7 +23,10 @@ export interface BackendInfo {
 export interface BackendOptions {
   /** Folder holding tfjs-backend-wasm*.wasm (the packaged app keeps them outside the asar). */
   wasmDir?: string;
-  /** Threads for the threaded wasm build (ignored where that build cannot run, e.g. plain Node). */
+  /**
+   * wasm threads (XNNPACK pool). Default 1: the single-threaded SIMD build, which leaves cores to
+   * worker pools. > 1 runs the threaded SIMD build in Node through the shim in wasm-threads.ts.
+   */
   threads?: number;
   /** 'auto' tries native backends first; 'wasm' skips them; 'cpu' forces the pure-JS backend. */
   prefer?: 'auto' | 'wasm' | 'cpu';
@@ -64,12 +68,32 @@ async function tryWasm(opts: BackendOptions): Promise<boolean> {
     if (opts.fastKernels ?? true) registerWasmKernels();
     // setWasmPaths only matters before the wasm backend is first initialised.
     // (tf.findBackend would initialise it as a side effect, so look at the registry instead.)
+    const threads = Math.floor(opts.threads ?? 1);
+    const threaded = threads > 1 && threadedWasmAvailable();
     if (tf.engine().registry['wasm'] === undefined) {
       const dir = opts.wasmDir ?? process.env.HUSH_WASM_DIR ?? defaultWasmDir();
       if (dir !== undefined) setWasmPaths(dir.endsWith('/') || dir.endsWith(path.sep) ? dir : dir + '/');
-      if (opts.threads !== undefined && opts.threads > 0) setThreadsCount(opts.threads);
+      if (threaded) {
+        installThreadedWasmShim();
+        setThreadsCount(threads);
+      }
     }
-    return await tf.setBackend('wasm');
+    if (!threaded) return await tf.setBackend('wasm');
+    // The backend caps its pool at (logical cores)/2, read through os.cpus() in Node; report
+    // enough cores for the requested count while it initialises. The pthread workers are
+    // unref()ed, so keep the event loop alive until they have loaded.
+    const realCpus = os.cpus;
+    const keepAlive = setInterval(() => {}, 1000);
+    os.cpus = () => {
+      const c = realCpus();
+      return Array.from({ length: Math.max(c.length, 2 * threads) }, (_, i) => c[i % c.length]);
+    };
+    try {
+      return await tf.setBackend('wasm');
+    } finally {
+      os.cpus = realCpus;
+      clearInterval(keepAlive);
+    }
   } catch {
     return false;
   }
