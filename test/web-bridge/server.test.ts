@@ -249,3 +249,28 @@ describe('web bridge API (through the browser client)', () => {
     expect(apiErrorCode(bad)).toBe('invalid-request');
   });
 });
+
+describe('browser client reconnect', () => {
+  it('reconnects when the bridge comes back on the same port', async () => {
+    const settingsFile = path.join(tmp, 'reconnect-settings.json');
+    const token = 'a-fixed-test-token-0123456789';
+    const first = await startWebBridge({ engine, registry, settings: new SettingsStore(settingsFile), outputDir: path.join(tmp, 'out2'), token });
+    const client = createWebClient({ socketUrl: first.socketUrl, token, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket });
+    await client.ready;
+    expect((await client.getSettings()).theme).toBe('system');
+    await first.close();
+    const second = await startWebBridge({ engine, registry, settings: new SettingsStore(settingsFile), outputDir: path.join(tmp, 'out2'), token, port: first.port });
+    try {
+      const t0 = Date.now();
+      let files: unknown = null;
+      while (files === null && Date.now() - t0 < 15_000) {
+        files = await client.listFiles().catch(() => null);
+        if (files === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(Array.isArray(files)).toBe(true);
+    } finally {
+      client.close();
+      await second.close();
+    }
+  });
+});
