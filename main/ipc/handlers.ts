@@ -132,6 +132,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'files:thumbnail': async ({ fileId, maxSide }) => {
       const f = await input(fileId, 'image');
       const thumb = await engine().thumbnail(f.realPath, maxSide ?? 256);
+      // The engine just read the header: previews reuse it instead of reading it again.
+      if (!metaCache.has(f.id)) {
+        metaCache.set(f.id, Promise.resolve({ width: thumb.sourceWidth, height: thumb.sourceHeight, format: thumb.format, bitDepth: thumb.bitDepth, hasAlpha: thumb.hasAlpha }));
+      }
       return {
         fileId,
         dataUrl: toDataUrl(thumb.image.data, thumb.image.mime),
@@ -147,7 +151,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'files:audio-overview': async ({ fileId, columns = 1024, spectrogramHeight = 256 }) => {
       const f = await input(fileId, 'audio');
-      return { fileId, ...(await overviewOf(f.realPath, columns, spectrogramHeight)) };
+      const overview = await overviewOf(f.realPath, columns, spectrogramHeight);
+      if (!durationCache.has(f.id)) durationCache.set(f.id, Promise.resolve(overview.durationSec));
+      return { fileId, ...overview };
     },
 
     'files:estimate': async ({ fileId }) => {
