@@ -1,7 +1,8 @@
 // End to end: the built renderer in Debian's Chromium, talking to the real engine through the web
 // bridge. Drops a noisy photo and a noisy recording, moves the sliders, checks that previews and the
 // compare views change, exports the batch and measures the written files against the clean sources.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -167,12 +168,17 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
   }, STEP);
 
   it('adds a dropped photo and recording to the queue with thumbnails and noise estimates', async () => {
+    const notes = path.join(tmp, 'inputs', 'notes.txt');
+    await writeFile(notes, 'not a photo');
     await dropFiles([
       { path: inputs.photo, type: 'image/png' },
       { path: inputs.wav, type: 'audio/wav' },
+      { path: notes, type: 'text/plain' },
     ]);
     const items = page.getByTestId('queue-item');
     await expect.poll(() => items.count(), { timeout: 60_000 }).toBe(2);
+    // The text file is refused with a message; the other two are in.
+    await expect.poll(() => page.getByTestId('notice').allInnerTexts(), { timeout: 30_000 }).toEqual([expect.stringContaining('notes.txt')]);
     await page.locator('[data-testid="queue-item"][data-kind="image"] img').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="queue-item"][data-kind="audio"] svg path').first().waitFor({ timeout: 120_000 });
     await expect.poll(() => page.getByTestId('noise-estimate').count(), { timeout: STEP }).toBe(2);
@@ -371,6 +377,23 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     await shot('12-narrow-window');
     await page.setViewportSize({ width: 1360, height: 860 });
     await page.emulateMedia({ colorScheme: 'light' });
+  }, STEP);
+
+  it('tells the user when the engine crashes, and carries on after the restart', async () => {
+    // Kill the engine process under the bridge, as an out-of-memory kill would.
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(bridge!.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('engine-process'));
+    expect(children.length).toBe(1);
+    process.kill(Number(children[0].trim().split(/\s+/)[0]), 'SIGKILL');
+    await page.getByTestId('engine-banner').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('engine-status').getAttribute('data-state'), { timeout: 60_000 }).toMatch(/^(crashed|restarted)$/);
+    // The next request brings a fresh engine up; the photo is denoised again.
+    await page.locator('[data-testid="queue-item"][data-kind="audio"]').click();
+    await page.locator('[data-testid="queue-item"][data-kind="image"]').click();
+    await waitFor(async () => (await page.getByTestId('image-status').innerText()).includes('Full image'), 'full image after the restart');
+    await expect.poll(() => page.getByTestId('engine-status').getAttribute('data-state'), { timeout: 120_000 }).toMatch(/^(ready|busy|restarted)$/);
+    await shot('13-engine-restarted');
   }, STEP);
 
   it('raised no page errors or CSP violations', () => {
