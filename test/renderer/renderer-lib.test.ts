@@ -117,5 +117,8 @@ describe('formatting and shortcuts', () => {
     expect(actionFor(key('1'))).toBe('zoom-100');
     expect(actionFor(key('c', {}, 'INPUT'))).toBeNull();
     expect(actionFor(key('Escape', {}, 'INPUT'))).toBe('close');
+    // A focused checkbox (e.g. "show removed noise") does not swallow view shortcuts.
+    const checkbox = { tagName: 'INPUT', isContentEditable: false, getAttribute: (n: string) => (n === 'type' ? 'checkbox' : null) };
+    expect(actionFor(key('0', { target: checkbox as unknown as EventTarget }))).toBe('zoom-fit');
   });
 });

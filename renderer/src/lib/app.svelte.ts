@@ -77,7 +77,8 @@ export class HushApp {
   exportOpen = $state(false);
   helpOpen = $state(false);
   showNoise = $state(false);
-  noiseGain = $state(4);
+  /** Magnification of the removed-noise view; 'auto' scales it to the applied σ. */
+  noiseGain = $state<number | 'auto'>('auto');
   adding = $state(0);
 
   readonly viewport = new Viewport();

@@ -47,6 +47,14 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'close', keys: ['Esc'], label: 'Close a dialog', group: 'General' },
 ];
 
+/** Inputs that take typed text (a focused checkbox or range must not swallow shortcuts). */
+const NON_TEXT_INPUTS = new Set(['checkbox', 'radio', 'range', 'button', 'submit', 'reset', 'color', 'file', 'image']);
+function isTextInput(t: HTMLElement): boolean {
+  if (t.tagName !== 'INPUT') return false;
+  const type = (t.getAttribute('type') ?? 'text').toLowerCase();
+  return !NON_TEXT_INPUTS.has(type);
+}
+
 /** Map a key event to an action, or null. Plain-letter shortcuts are ignored while typing. */
 export function actionFor(e: KeyboardEvent): ShortcutAction | null {
   const mod = e.ctrlKey || e.metaKey;
@@ -61,7 +69,7 @@ export function actionFor(e: KeyboardEvent): ShortcutAction | null {
   }
   if (e.altKey || mod) return null;
   const t = e.target as HTMLElement | null;
-  const typing = !!t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+  const typing = !!t && (isTextInput(t) || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
   if (k === 'Escape') return 'close';
   if (typing) return null;
   switch (k) {
