@@ -17,8 +17,8 @@ import type { BatchSummary, JobEvent } from './jobs/events.ts';
 import { detectMediaKind } from './jobs/media-kind.ts';
 import { expandPattern, extensionFor, OutputPlanner } from './jobs/output-naming.ts';
 import { runQueue, type QueueTask, type TaskContext, type TaskResult } from './jobs/queue.ts';
-import { loadAudioDenoiser, type TfAudioDenoiser } from './models/audio-denoiser.ts';
-import { loadImageDenoiser, type DisposableImageDenoiser } from './models/image-denoiser.ts';
+import type { DisposableImageDenoiser } from './models/image-denoiser.ts';
+import { loadAudioModel, loadImageModel, previewAudioDenoiser, previewImageDenoiser, tileConcurrency, type DisposableAudioDenoiser } from './pool/index.ts';
 import { defaultResourcesDir, modelDir, readModelInfo } from './models/registry.ts';
 import { backendInfo, initBackend, type BackendInfo } from './tf/backend.ts';
 import { HushError, type ImageFormat, type MediaKind, type OutputFormat, type Stage } from './types.ts';
@@ -43,7 +43,7 @@ function checkAborted(signal: AbortSignal | undefined): void {
 
 export class Engine implements EngineApi {
   private imageModel: Promise<DisposableImageDenoiser> | undefined;
-  private audioModel: Promise<TfAudioDenoiser> | undefined;
+  private audioModel: Promise<DisposableAudioDenoiser> | undefined;
   private disposed = false;
 
   constructor(
@@ -62,7 +62,8 @@ export class Engine implements EngineApi {
   imageDenoiser(): Promise<DisposableImageDenoiser> {
     if (this.disposed) return Promise.reject(new HushError('internal', 'the engine has been disposed'));
     if (!this.imageModel) {
-      const p = this.loadModel('image', loadImageDenoiser);
+      // On wasm the model runs on a pool of worker threads (one per core); see pool/index.ts.
+      const p = this.loadModel('image', (dir) => loadImageModel(dir, this.backend));
       this.imageModel = p;
       p.catch(() => {
         if (this.imageModel === p) this.imageModel = undefined;
@@ -72,10 +73,10 @@ export class Engine implements EngineApi {
   }
 
   /** The audio model, loaded on first use (and again after a failed load). */
-  audioDenoiser(): Promise<TfAudioDenoiser> {
+  audioDenoiser(): Promise<DisposableAudioDenoiser> {
     if (this.disposed) return Promise.reject(new HushError('internal', 'the engine has been disposed'));
     if (!this.audioModel) {
-      const p = this.loadModel('audio', loadAudioDenoiser);
+      const p = this.loadModel('audio', (dir) => loadAudioModel(dir, this.backend));
       this.audioModel = p;
       p.catch(() => {
         if (this.audioModel === p) this.audioModel = undefined;
@@ -186,16 +187,19 @@ export class Engine implements EngineApi {
     try {
       let applied: number;
       if (kind === 'image') {
+        const denoiser = await this.imageDenoiser();
         const r = await image.denoiseImageFile(
           input,
           temp,
           {
             sigma: strength,
+            // As many tiles in flight as the pool has workers.
+            concurrency: tileConcurrency(denoiser),
             format: format as ImageFormat,
             ...(request.quality !== undefined ? { quality: request.quality } : {}),
             ...(request.bitDepth !== undefined ? { bitDepth: request.bitDepth } : {}),
           },
-          { denoiser: await this.imageDenoiser(), signal: ctx.signal, onProgress: report },
+          { denoiser, signal: ctx.signal, onProgress: report },
         );
         applied = r.sigma;
         estimate ??= r.estimate;
@@ -249,7 +253,8 @@ export class Engine implements EngineApi {
   }
 
   async previewImage(request: ImagePreviewRequest, options: CallOptions = {}): Promise<ImagePreview> {
-    const denoiser = await this.imageDenoiser();
+    // Previews jump ahead of batch tiles in the pool's queue, so the slider stays live during an export.
+    const denoiser = previewImageDenoiser(await this.imageDenoiser());
     const p = await image.renderImagePreview(request.path, {
       sigma: request.sigma,
       ...(request.region ? { region: request.region } : {}),
@@ -322,7 +327,7 @@ export class Engine implements EngineApi {
   }
 
   async previewAudio(request: AudioPreviewRequest, options: CallOptions = {}): Promise<AudioPreview> {
-    const denoiser = await this.audioDenoiser();
+    const denoiser = previewAudioDenoiser(await this.audioDenoiser());
     const p = await audio.renderAudioPreview(request.path, {
       reductionDb: request.reductionDb,
       startSec: request.startSec,
@@ -346,7 +351,7 @@ export class Engine implements EngineApi {
     this.disposed = true;
     const [img, aud] = await Promise.allSettled([this.imageModel, this.audioModel]);
     if (img.status === 'fulfilled') img.value?.dispose();
-    if (aud.status === 'fulfilled') (aud.value as { dispose?: () => void } | undefined)?.dispose?.();
+    if (aud.status === 'fulfilled') aud.value?.dispose();
     this.imageModel = undefined;
     this.audioModel = undefined;
   }
