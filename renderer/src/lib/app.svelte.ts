@@ -309,6 +309,13 @@ export class HushApp {
       this.viewport.setImage(s.width, s.height);
       s.setTarget(strength, this.viewport.visibleRect(), { full: false });
       s.startFull(strength);
+      if (Math.max(s.width, s.height) > 256) {
+        void this.api
+          .getThumbnail({ fileId: id, maxSide: 1024 })
+          .then((t) => loadImage(t.dataUrl))
+          .then((big) => s.setPlaceholder(big))
+          .catch(() => undefined);
+      }
     } else {
       if (!it.overview || this.audioSession) return;
       const s = new AudioSession(this.api, id, it.overview, this.player);

@@ -69,7 +69,7 @@ export class AudioSession {
   }
 
   private async runPreview(strength: Strength, start: number): Promise<void> {
-    if (this.disposed || strength !== this.target) return;
+    if (this.disposed || strength !== this.target || this.fullDone) return;
     // Without the original in memory there is nothing to splice into; the full result follows.
     const base = this.after ?? this.before;
     if (!base || !this.before) return;

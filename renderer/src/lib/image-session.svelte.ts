@@ -24,6 +24,8 @@ export class ImageSession {
   hasAfter = $state(false);
   /** The full image has been denoised at the current target strength. */
   fullDone = $state(false);
+  /** Some full image (at any strength) is in `after`, so it has no transparent holes. */
+  everFull = $state(false);
   previewBusy = $state(false);
   fullBusy = $state(false);
   /** σ actually applied by the latest result (the estimate when the target is auto). */
@@ -49,12 +51,12 @@ export class ImageSession {
     this.before = makeCanvas(this.width, this.height);
     this.after = makeCanvas(this.width, this.height);
     this.noiseCanvas = makeCanvas(1, 1);
-    for (const c of [this.before, this.after]) {
-      // CPU-backed: the removed-noise view reads these pixels back.
-      const ctx = c.getContext('2d', { willReadFrequently: true });
-      // Placeholder until real pixels arrive: the thumbnail scaled up.
-      if (thumbImage) ctx?.drawImage(thumbImage, 0, 0, this.width, this.height);
-    }
+    // CPU-backed: the removed-noise view reads these pixels back.
+    const bctx = this.before.getContext('2d', { willReadFrequently: true });
+    this.after.getContext('2d', { willReadFrequently: true });
+    // "Before" starts as the thumbnail scaled up; "after" stays transparent where nothing was
+    // denoised yet, so the view can show honestly which part is processed.
+    if (thumbImage) bctx?.drawImage(thumbImage, 0, 0, this.width, this.height);
     this.pump = new LatestPump((req) => this.runPreview(req.strength, req.region));
     this.fullLater = debounce((s: Strength) => void this.runFull(s), 350);
   }
@@ -76,25 +78,43 @@ export class ImageSession {
     const changed = strength !== this.target;
     this.target = strength;
     if (changed) this.fullDone = false;
-    this.pump.push({ strength, region: ImageSession.previewRegion(visible, this.width, this.height) });
+    this.pushPreview(strength, ImageSession.previewRegion(visible, this.width, this.height));
     if (opts.full && (changed || !this.fullDone)) this.fullLater(strength);
   }
 
   /** Ask for the visible region again (after a pan/zoom), at the current strength. */
   refreshVisible(visible: Rect): void {
     if (this.fullDone) return;
-    this.pump.push({ strength: this.target, region: ImageSession.previewRegion(visible, this.width, this.height) });
+    const region = ImageSession.previewRegion(visible, this.width, this.height);
+    // The same crop at the same strength is already there (or on its way).
+    if (this.previewKey(this.target, region) === this.lastPreviewKey) return;
+    this.pushPreview(this.target, region);
   }
 
-  /** Start the whole image now (no debounce), e.g. when the file is first shown. */
+  private lastPreviewKey = '';
+  private previewKey(strength: Strength, r: Region): string {
+    return `${strength}|${r.left},${r.top},${r.width},${r.height}`;
+  }
+  private pushPreview(strength: Strength, region: Region): void {
+    this.lastPreviewKey = this.previewKey(strength, region);
+    this.pump.push({ strength, region });
+  }
+
+  /**
+   * Start the whole image without the debounce, e.g. when the file is first shown — but only once the
+   * first preview is back, so the engine answers the quick crop first.
+   */
   startFull(strength: Strength): void {
     this.target = strength;
     this.fullLater.cancel();
-    void this.runFull(strength);
+    void this.pump.idle().then(() => {
+      if (!this.disposed && this.target === strength && !this.fullDone) void this.runFull(strength);
+    });
   }
 
   private async runPreview(strength: Strength, region: Region): Promise<void> {
-    if (this.disposed || strength !== this.target) return;
+    // Queued while the full image was on its way: nothing left to preview.
+    if (this.disposed || strength !== this.target || this.fullDone) return;
     this.previewBusy = true;
     try {
       const res = await this.api.previewImage({ fileId: this.fileId, region, sigma: strength });
@@ -137,6 +157,7 @@ export class ImageSession {
       this.lastFullMs = res.ms;
       this.hasAfter = true;
       this.fullDone = true;
+      this.everFull = true;
       this.error = null;
       this.version++;
     } catch (err) {
@@ -144,6 +165,13 @@ export class ImageSession {
     } finally {
       if (seq === this.fullSeq) this.fullBusy = false;
     }
+  }
+
+  /** A sharper "before" placeholder (a bigger thumbnail) until real pixels arrive. */
+  setPlaceholder(img: HTMLImageElement): void {
+    if (this.hasAfter || this.disposed) return;
+    this.before.getContext('2d')?.drawImage(img, 0, 0, this.width, this.height);
+    this.version++;
   }
 
   /** The removed noise (before − after), magnified `gain` times around mid-grey. */

@@ -18,6 +18,11 @@ export class LatestPump<T> {
     return this.running;
   }
 
+  /** Resolves once nothing is running or queued. */
+  async idle(): Promise<void> {
+    while (this.running || this.pending !== null) await new Promise((r) => setTimeout(r, 30));
+  }
+
   stop(): void {
     this.stopped = true;
     this.pending = null;

@@ -100,7 +100,8 @@ export function paintDifference(
     O[i] = 128 + (A[i] - B[i]) * gain;
     O[i + 1] = 128 + (A[i + 1] - B[i + 1]) * gain;
     O[i + 2] = 128 + (A[i + 2] - B[i + 2]) * gain;
-    O[i + 3] = 255;
+    // Not denoised yet (transparent in "after"): nothing to show.
+    O[i + 3] = B[i + 3] === 0 ? 0 : 255;
   }
   ctx.putImageData(out, 0, 0);
 }
