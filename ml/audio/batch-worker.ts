@@ -14,7 +14,7 @@ export interface BatchWorkerData {
 
 export interface BatchMessage {
   readonly step: number;
-  readonly logPower: Float32Array;
+  readonly features: Float32Array;
   readonly noisyC: Float32Array;
   readonly cleanC: Float32Array;
 }
@@ -31,8 +31,8 @@ if (parentPort) {
   const speech = new SpeechSampler(train.speech);
   port.on('message', (msg: { step: number }) => {
     const b = maker.batch(wd.batch, speech, train.noise, new Rng(batchSeed(wd.seed, msg.step)));
-    const out: BatchMessage = { step: msg.step, logPower: b.logPower, noisyC: b.noisyC, cleanC: b.cleanC };
-    port.postMessage(out, [b.logPower.buffer, b.noisyC.buffer, b.cleanC.buffer] as ArrayBuffer[]);
+    const out: BatchMessage = { step: msg.step, features: b.features, noisyC: b.noisyC, cleanC: b.cleanC };
+    port.postMessage(out, [b.features.buffer, b.noisyC.buffer, b.cleanC.buffer] as ArrayBuffer[]);
   });
   port.postMessage({ ready: true });
 }

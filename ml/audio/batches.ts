@@ -2,7 +2,7 @@
 // the noisy mixture (model input) and compressed band magnitudes of noisy and clean (loss targets).
 import { analyseFrames, frameSpecForRate, powerSpectrum } from '../../main/engine/audio/stft.ts';
 import type { FrameSpec } from '../../main/engine/types.ts';
-import { bandCentres, bandLayout, bandPower, POWER_FLOOR, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
+import { bandCentres, bandLayout, bandPower, featureChannels, POWER_FLOOR, rawFeatures, type BandConfig, type BandLayout } from '../../main/engine/models/audio-features.ts';
 import { corrupt, drawSpeed, energy, randomEq, Rng, type CorruptionConfig, type NoiseSource, type SpeechAugmentConfig } from './corrupt.ts';
 import { resample } from './resample.ts';
 import { sourceBandwidthHz, type Clip } from './dataset.ts';
@@ -77,14 +77,18 @@ export interface ExampleConfig {
   readonly corruption: CorruptionConfig;
   /** Clean-side speed/EQ augmentation (absent = none). */
   readonly speechAugment?: SpeechAugmentConfig;
+  /** Half window of the noise-floor feature (0/absent = log band power only). */
+  readonly noiseFloorFrames?: number;
 }
 
 export interface Batch {
   readonly size: number;
   readonly frames: number;
   readonly nBands: number;
-  /** log10 band power of the noisy mixture (not yet normalised), [B][T][nBands]. */
-  readonly logPower: Float32Array;
+  /** Input channels per frame (see featureChannels). */
+  readonly nInputs: number;
+  /** Raw (not yet normalised) features of the noisy mixture, [B][T][nInputs]. */
+  readonly features: Float32Array;
   /** Band power^compress of noisy and clean, normalised per example by the noisy mean. */
   readonly noisyC: Float32Array;
   readonly cleanC: Float32Array;
@@ -106,17 +110,24 @@ export class ExampleMaker {
     return (frames + 2) * this.spec.hop;
   }
 
-  /** Band power of frames [2, 2 + frames) of `x` (the first two frames are mostly padding). */
-  bands(x: Float32Array, frames: number): Float32Array {
-    const S = analyseFrames(x, 0, 2, frames, this.spec, x.length);
+  /** Band power of frames [2 + skip, 2 + skip + frames) of `x` (the first two frames are mostly padding). */
+  bands(x: Float32Array, frames: number, skip = 0): Float32Array {
+    const S = analyseFrames(x, 0, 2 + skip, frames, this.spec, x.length);
     return bandPower(powerSpectrum(S), frames, this.layout);
+  }
+
+  /** Frames of extra signal on each side that the features look at (noise-floor window). */
+  get contextFrames(): number {
+    const nf = this.cfg.noiseFloorFrames ?? 0;
+    return nf > 0 ? nf + 2 : 0;
   }
 
   /** One batch of `size` random examples (or fixed ones, for a fixed rng seed). */
   batch(size: number, speech: SpeechSampler, noises: readonly NoiseSource[], rng: Rng, frames = this.cfg.frames): Batch {
     const nb = this.layout.nBands;
-    const len = this.samplesFor(frames);
-    const logPower = new Float32Array(size * frames * nb);
+    const nIn = featureChannels(nb, this.cfg.noiseFloorFrames ?? 0);
+    const len = this.samplesFor(frames + 2 * this.contextFrames);
+    const features = new Float32Array(size * frames * nIn);
     const noisyC = new Float32Array(size * frames * nb);
     const cleanC = new Float32Array(size * frames * nb);
     const cleans: Float32Array[] = [], noisys: Float32Array[] = [], snrs: number[] = [];
@@ -127,18 +138,14 @@ export class ExampleMaker {
       const g = rms > 0 ? target / rms : 1;
       for (let j = 0; j < len; j++) clean[j] *= g;
       const mix = corrupt(clean, this.cfg.rate, noises, this.cfg.corruption, rng);
-      this.fill(clean, mix.noisy, frames, i, logPower, noisyC, cleanC, bandwidthHz);
+      this.fill(clean, mix.noisy, frames, i, features, noisyC, cleanC, bandwidthHz);
       cleans.push(clean);
       noisys.push(mix.noisy);
       snrs.push(mix.snrDb);
     }
-    return { size, frames, nBands: nb, logPower, noisyC, cleanC, clean: cleans, noisy: noisys, snrDb: snrs };
+    return { size, frames, nBands: nb, nInputs: nIn, features, noisyC, cleanC, clean: cleans, noisy: noisys, snrDb: snrs };
   }
 
-  /**
-   * Writes example i. Bands whose centre lies at or above the source's bandwidth get zero loss
-   * targets (noisyC = cleanC = 0 ⇒ no gradient): band-limited speech says nothing about them.
-   */
   /** A speech crop of `len` samples, speed-perturbed and equalised per cfg.speechAugment. */
   augmentedCrop(speech: SpeechSampler, len: number, rng: Rng): { clean: Float32Array; bandwidthHz: number } {
     const aug = this.cfg.speechAugment;
@@ -162,18 +169,29 @@ export class ExampleMaker {
     return { clean, bandwidthHz };
   }
 
-  fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, logPower: Float32Array, noisyC: Float32Array, cleanC: Float32Array, bandwidthHz = Infinity): void {
+  /**
+   * Writes example i: features of the central `frames` frames (computed with `contextFrames` of
+   * signal on each side, as at inference) and loss targets. Bands whose centre lies at or above the
+   * source's bandwidth get zero loss targets (noisyC = cleanC = 0 ⇒ no gradient): band-limited
+   * speech says nothing about them.
+   */
+  fill(clean: Float32Array, noisy: Float32Array, frames: number, i: number, features: Float32Array, noisyC: Float32Array, cleanC: Float32Array, bandwidthHz = Infinity): void {
     const nb = this.layout.nBands;
+    const nf = this.cfg.noiseFloorFrames ?? 0;
+    const nIn = featureChannels(nb, nf);
+    const ctx = this.contextFrames;
     const centres = bandCentres(this.cfg.bands);
-    const pn = this.bands(noisy, frames);
-    const pc = this.bands(clean, frames);
+    const pnAll = this.bands(noisy, frames + 2 * ctx);
+    const raw = rawFeatures(pnAll, frames + 2 * ctx, nb, nf);
+    features.set(raw.subarray(ctx * nIn, (ctx + frames) * nIn), i * frames * nIn);
+    const pn = pnAll.subarray(ctx * nb, (ctx + frames) * nb);
+    const pc = this.bands(clean, frames, ctx); // the clean side only needs the central frames
     let mean = 0;
     for (let j = 0; j < pn.length; j++) mean += pn[j];
     mean = mean / pn.length + POWER_FLOOR;
     const c = this.cfg.compress;
     const off = i * frames * nb;
     for (let j = 0; j < pn.length; j++) {
-      logPower[off + j] = Math.log10(pn[j] + POWER_FLOOR);
       const keep = bandwidthHz >= this.cfg.bands.maxHz || centres[j % nb] < bandwidthHz - 1;
       noisyC[off + j] = keep ? (pn[j] / mean) ** c : 0;
       cleanC[off + j] = keep ? (pc[j] / mean) ** c : 0;
@@ -181,18 +199,18 @@ export class ExampleMaker {
   }
 }
 
-/** Per-band mean and std of log10 noisy band power over a sample of batches. */
+/** Per-channel mean and std of the raw features over a sample of batches. */
 export function featureStats(batches: readonly Batch[]): { mean: number[]; std: number[] } {
-  const nb = batches[0].nBands;
-  const s = new Float64Array(nb), s2 = new Float64Array(nb);
+  const nc = batches[0].nInputs;
+  const s = new Float64Array(nc), s2 = new Float64Array(nc);
   let n = 0;
   for (const b of batches) {
-    for (let i = 0; i < b.logPower.length; i++) {
-      const v = b.logPower[i];
-      s[i % nb] += v;
-      s2[i % nb] += v * v;
+    for (let i = 0; i < b.features.length; i++) {
+      const v = b.features[i];
+      s[i % nc] += v;
+      s2[i % nc] += v * v;
     }
-    n += b.logPower.length / nb;
+    n += b.features.length / nc;
   }
   const mean = Array.from(s, (v) => v / n);
   const std = Array.from(s2, (v, i) => Math.sqrt(Math.max(1e-6, v / n - mean[i] ** 2)));

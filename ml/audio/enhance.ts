@@ -1,22 +1,13 @@
 // Offline enhancement of a whole mono signal with the audio DAE (training validation and eval):
 // the same steps as the app's audio pipeline — STFT → power → band gains → per-bin gains → ISTFT.
 import type * as tf from '@tensorflow/tfjs';
-import { applyGains, frameSpecForRate, istft, powerSpectrum, stft } from '../../main/engine/audio/stft.ts';
-import { bandFeatures, bandLayout, bandPower, binGains, gainFloor } from '../../main/engine/models/audio-features.ts';
-import { predictBandGains, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
-import { configOfModel, describeAudioDae } from '../../main/engine/models/audio-dae.ts';
+import { applyGains, istft, powerSpectrum, stft } from '../../main/engine/audio/stft.ts';
+import { TfAudioDenoiser, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
 import type { AudioDenoiser } from '../../main/engine/types.ts';
 
 /** Enhances `x` with a bare model + metadata (used during training, before a denoiser exists). */
-export function enhanceWithModel(model: tf.LayersModel, meta: AudioDaeMetadata, x: Float32Array, rate: number, maxAttenuationDb: number): Float32Array {
-  const spec = frameSpecForRate(rate, meta.hopSeconds);
-  const layout = bandLayout(spec, rate, meta.bands);
-  const S = stft(x, spec);
-  const bp = bandPower(powerSpectrum(S), S.nFrames, layout);
-  const feats = bandFeatures(bp, layout.nBands, meta.featureMean, meta.featureStd);
-  const bg = predictBandGains(model, feats, S.nFrames, layout.nBands, describeAudioDae(configOfModel(model)).reach);
-  applyGains(S, binGains(bg, S.nFrames, layout, gainFloor(maxAttenuationDb), bp));
-  return istft(S, spec, x.length);
+export function enhanceWithModel(model: tf.LayersModel, meta: AudioDaeMetadata, x: Float32Array, rate: number, maxAttenuationDb: number): Promise<Float32Array> {
+  return enhanceWithDenoiser(new TfAudioDenoiser(model, meta), x, rate, maxAttenuationDb);
 }
 
 /** Enhances `x` through the AudioDenoiser interface, whole signal in one block. */

@@ -204,7 +204,7 @@ export async function evalAudio(opts: EvalAudioOptions = {}): Promise<EvalAudioR
   for (const snr of EVAL_SNRS) say(fmtRow(`${snr} dB`, synthetic[`${snr}`]));
   say(fmtRow('vctk-p287', pairsMean));
   say(
-    `full band @48 kHz (${fullband.seconds.toFixed(0)} s held-out KLettres): clean speech >8 kHz ${fullband.cleanHfChangeDb.toFixed(1)} dB, 0–8 kHz ${fullband.cleanLfChangeDb.toFixed(1)} dB; ` +
+    `full band @48 kHz (${fullband.seconds.toFixed(0)} s held-out KLettres): clean speech >8 kHz ${fullband.cleanHfChangeDb.toFixed(1)} dB (${fullband.cleanHfSpeechChangeDb.toFixed(1)} dB while speaking, ${fullband.cleanHfPeakChangeDb.toFixed(1)} dB in the 10 % of frames richest in >8 kHz energy), 0–8 kHz ${fullband.cleanLfChangeDb.toFixed(1)} dB; ` +
       `with white noise @10 dB: >8 kHz in pauses ${fullband.noisyHfPauseChangeDb.toFixed(1)} dB, in speech ${fullband.noisyHfSpeechVsCleanDb.toFixed(1)} dB re clean`,
   );
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { initBackend } from '../../main/engine/tf/backend.ts';
 import { buildAudioDae, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } from '../../main/engine/models/audio-dae.ts';
 import { loadAudioDenoiser, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
-import { DEFAULT_BANDS, type BandConfig } from '../../main/engine/models/audio-features.ts';
+import { DEFAULT_BANDS, featureChannels, normaliseFeatures, type BandConfig } from '../../main/engine/models/audio-features.ts';
 import { registerTrainingKernels } from '../core/wasm-grad-kernels.ts';
 import { plotRunLog } from '../core/plot.ts';
 import { readRunLog, type LogRecord } from '../core/run-log.ts';
@@ -40,6 +40,8 @@ export interface AudioTrainConfig {
   readonly levelDb: readonly [number, number];
   readonly corruption: CorruptionConfig;
   readonly speechAugment?: SpeechAugmentConfig;
+  /** Half window (frames) of the minimum-statistics noise-floor input feature (0 = none). */
+  readonly noiseFloorFrames?: number;
   readonly logEvery: number;
   readonly valEvery: number;
   readonly valItems: number;
@@ -242,7 +244,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
   const val = await loadSubset('val', cfg.rate);
   say(`loaded ${train.speech.length} train speech clips, ${train.noise.length} noises; ${val.speech.length}/${val.noise.length} val (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-  const maker = new ExampleMaker({ rate: cfg.rate, hopSeconds: cfg.hopSeconds, frames: cfg.frames, bands: cfg.bands, levelDb: cfg.levelDb, compress: cfg.compress, corruption: cfg.corruption, speechAugment: cfg.speechAugment });
+  const maker = new ExampleMaker({ rate: cfg.rate, hopSeconds: cfg.hopSeconds, frames: cfg.frames, bands: cfg.bands, levelDb: cfg.levelDb, compress: cfg.compress, corruption: cfg.corruption, speechAugment: cfg.speechAugment, noiseFloorFrames: cfg.noiseFloorFrames ?? 0 });
   // validation mixtures are never augmented
   const valMaker = new ExampleMaker({ ...maker.cfg, speechAugment: undefined });
   const speech = new SpeechSampler(train.speech);
@@ -270,18 +272,18 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
   } else {
     const statRng = new Rng(cfg.seed * 31 + 5);
     const stats = featureStats(Array.from({ length: 8 }, () => maker.batch(cfg.batch, speech, train.noise, statRng)));
-    meta = { format: 'hush-audio-dae', version: 1, hopSeconds: cfg.hopSeconds, bands: cfg.bands, featureMean: stats.mean, featureStd: stats.std, trainRate: cfg.rate, steps: 0, trainedOn: 'ml/audio/SPLIT.md train subset' };
-    model = buildAudioDae(cfg.model, cfg.seed);
+    meta = { format: 'hush-audio-dae', version: 1, hopSeconds: cfg.hopSeconds, bands: cfg.bands, featureMean: stats.mean, featureStd: stats.std, noiseFloorFrames: cfg.noiseFloorFrames ?? 0, trainRate: cfg.rate, steps: 0, trainedOn: 'ml/audio/SPLIT.md train subset' };
+    model = buildAudioDae({ ...cfg.model, nInputs: featureChannels(cfg.bands.nBands, cfg.noiseFloorFrames ?? 0) }, cfg.seed);
   }
   const info = describeAudioDae(cfg.model);
   say(`model: ${model.countParams()} params, ${(info.macsPerFrame / 1e3).toFixed(0)} k MAC/frame, ${((info.macsPerFrame * TIME_MULTIPLE) / cfg.hopSeconds / 1e9).toFixed(3)} GMAC/s of audio (×${TIME_MULTIPLE} cycle spinning)`);
 
   const nb = cfg.bands.nBands;
-  const toTensors = (b: Pick<Batch, 'size' | 'frames' | 'nBands' | 'logPower' | 'noisyC' | 'cleanC'>) => {
-    const feats = new Float32Array(b.logPower.length);
-    for (let i = 0; i < feats.length; i++) feats[i] = (b.logPower[i] - meta.featureMean[i % nb]) / meta.featureStd[i % nb];
+  const nIn = featureChannels(nb, meta.noiseFloorFrames ?? 0);
+  const toTensors = (b: Pick<Batch, 'size' | 'frames' | 'features' | 'noisyC' | 'cleanC'>) => {
+    const feats = normaliseFeatures(b.features.slice(), nIn, meta.featureMean, meta.featureStd);
     const shape: [number, number, number] = [b.size, b.frames, nb];
-    return { x: tf.tensor3d(feats, shape), a: tf.tensor3d(b.noisyC, shape), c: tf.tensor3d(b.cleanC, shape) };
+    return { x: tf.tensor3d(feats, [b.size, b.frames, nIn]), a: tf.tensor3d(b.noisyC, shape), c: tf.tensor3d(b.cleanC, shape) };
   };
 
   const validate = async () => {
@@ -290,7 +292,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     tf.dispose([v.x, v.a, v.c]);
     let sum = 0, sumNoisy = 0;
     for (let i = 0; i < valBatch.size; i++) {
-      const y = enhanceWithModel(model, meta, valBatch.noisy[i], cfg.rate, cfg.valAttenuationDb);
+      const y = await enhanceWithModel(model, meta, valBatch.noisy[i], cfg.rate, cfg.valAttenuationDb);
       sum += siSdr(valBatch.clean[i], y);
       sumNoisy += siSdr(valBatch.clean[i], valBatch.noisy[i]);
     }
@@ -308,7 +310,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     setLr(opt, lr);
     const td = performance.now();
     const m = await prefetch.get(step, cfg.steps);
-    const { x, a, c } = toTensors({ size: cfg.batch, frames: cfg.frames, nBands: nb, logPower: m.logPower, noisyC: m.noisyC, cleanC: m.cleanC });
+    const { x, a, c } = toTensors({ size: cfg.batch, frames: cfg.frames, features: m.features, noisyC: m.noisyC, cleanC: m.cleanC });
     const ts = performance.now();
     dataMs += ts - td;
     const { value, grads } = tf.variableGrads(() => {

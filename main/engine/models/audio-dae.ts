@@ -1,6 +1,7 @@
 // The audio denoising autoencoder: a 1-D convolutional U-Net over time on band features.
 //
-//   input  [T, nBands]  normalised log band power of the noisy STFT (10 ms frames)
+//   input  [T, nInputs] normalised log band power of the noisy STFT (10 ms frames), optionally
+//                       plus log(power / minimum-statistics noise floor) per band
 //   enc0   2 × conv1d k3                                   (T,   c0)  ───────────── skip ─┐
 //   down1  space-to-depth [T, c0] → [T/2, 2·c0], conv1d k3, conv1d k3 (T/2, c1)  ── skip ─┐ │
 //   down2  space-to-depth → [T/4, 2·c1], conv1d k3 + residual conv1d k5 blocks (T/4, c2)  │ │
@@ -18,6 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 
 export interface AudioDaeConfig {
   readonly nBands: number;
+  /** Input channels per frame (default nBands: log band power only). */
+  readonly nInputs?: number;
   /** Channels at full, half and quarter frame rate. */
   readonly widths: readonly [number, number, number];
   /** Residual conv1d blocks in the latent (quarter-rate) stage, and their kernel size. */
@@ -60,7 +63,7 @@ export function describeAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE): Audio
     convs.push({ name, k, cin, cout, rate });
     reach += (k - 1) * inStride;
   };
-  add('enc0a', 3, cfg.nBands, c0, 1);
+  add('enc0a', 3, cfg.nInputs ?? cfg.nBands, c0, 1);
   add('enc0b', 3, c0, c0, 1);
   reach += 1; // space-to-depth pairs frames
   add('down1', 3, 2 * c0, c1, 1 / 2);
@@ -92,7 +95,7 @@ export function buildAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE, seed = 1)
       activation: opts.activation ?? 'relu',
       kernelInitializer: opts.activation === 'sigmoid' ? tf.initializers.glorotUniform({ seed: seed * 1000 + n++ }) : init(),
     });
-  const input = tf.input({ shape: [null, cfg.nBands], name: 'band_features' });
+  const input = tf.input({ shape: [null, cfg.nInputs ?? cfg.nBands], name: 'band_features' });
   let e0 = conv('enc0a', c0, 3).apply(input) as tf.SymbolicTensor;
   e0 = conv('enc0b', c0, 3).apply(e0) as tf.SymbolicTensor;
   let e1 = tf.layers.reshape({ name: 'down1_s2d', targetShape: [-1, 2 * c0] }).apply(e0) as tf.SymbolicTensor;
@@ -120,7 +123,9 @@ export function buildAudioDae(cfg: AudioDaeConfig = DEFAULT_AUDIO_DAE, seed = 1)
 export function configOfModel(model: tf.LayersModel): AudioDaeConfig {
   const units = (name: string) => (model.getLayer(name).getConfig() as { filters: number }).filters;
   const nBands = units('out');
+  const nInputs = model.inputs[0].shape[2] as number;
   const latent = model.layers.filter((l) => /^latent\d+$/.test(l.name));
   const latentKernel = latent.length > 0 ? (latent[0].getConfig() as { kernelSize: number[] }).kernelSize[0] : 1;
-  return { nBands, widths: [units('enc0a'), units('down1'), units('down2')], latentBlocks: latent.length, latentKernel };
+  const widths: [number, number, number] = [units('enc0a'), units('down1'), units('down2')];
+  return nInputs === nBands ? { nBands, widths, latentBlocks: latent.length, latentKernel } : { nBands, nInputs, widths, latentBlocks: latent.length, latentKernel };
 }

@@ -11,7 +11,7 @@ import type { AudioDenoiser, FrameSpec } from '../types.ts';
 import { HushError } from '../types.ts';
 import { frameSpecForRate } from '../audio/stft.ts';
 import { configOfModel, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } from './audio-dae.ts';
-import { bandFeatures, bandLayout, bandPower, binGains, gainFloor, POWER_FLOOR, type BandConfig, type BandLayout } from './audio-features.ts';
+import { bandFeatures, bandLayout, bandPower, binGains, featureChannels, gainFloor, POWER_FLOOR, type BandConfig, type BandLayout } from './audio-features.ts';
 
 /** What model.json's userDefinedMetadata carries besides the layers. */
 export interface AudioDaeMetadata {
@@ -19,8 +19,11 @@ export interface AudioDaeMetadata {
   readonly version: 1;
   readonly hopSeconds: number;
   readonly bands: BandConfig;
+  /** Per input channel (nBands, or 2·nBands with a noise floor). */
   readonly featureMean: number[];
   readonly featureStd: number[];
+  /** Half window (frames) of the minimum-statistics noise-floor feature; 0/absent = not used. */
+  readonly noiseFloorFrames?: number;
   /** Sample rate of the training data (bands above its Nyquist are extrapolated). */
   readonly trainRate: number;
   /** Training provenance, for `hush info` and the model card. */
@@ -32,7 +35,8 @@ export function isAudioDaeMetadata(x: unknown): x is AudioDaeMetadata {
   const m = x as Partial<AudioDaeMetadata> | undefined;
   return (
     !!m && m.format === 'hush-audio-dae' && m.version === 1 && typeof m.hopSeconds === 'number' && !!m.bands &&
-    Array.isArray(m.featureMean) && Array.isArray(m.featureStd) && m.featureMean.length === m.bands.nBands && m.featureStd.length === m.bands.nBands
+    Array.isArray(m.featureMean) && Array.isArray(m.featureStd) &&
+    m.featureMean.length === featureChannels(m.bands.nBands, m.noiseFloorFrames ?? 0) && m.featureStd.length === m.featureMean.length
   );
 }
 
@@ -46,18 +50,18 @@ const MAX_FRAMES_PER_CALL = 4096;
  * a convolution's implicit edge padding is not the same as zero input frames (biases), and
  * rows must share one length, so the end of the block must never see implicit padding.
  */
-export function predictBandGains(model: tf.LayersModel, features: Float32Array, nFrames: number, nBands: number, tail: number, shifts = TIME_MULTIPLE): Float32Array {
-  const out = new Float32Array(nFrames * nBands);
+export function predictBandGains(model: tf.LayersModel, features: Float32Array, nFrames: number, nIn: number, nOut: number, tail: number, shifts = TIME_MULTIPLE): Float32Array {
+  const out = new Float32Array(nFrames * nOut);
   if (nFrames === 0) return out;
   const padded = Math.ceil((nFrames + shifts - 1 + tail) / TIME_MULTIPLE) * TIME_MULTIPLE;
-  const batch = new Float32Array(shifts * padded * nBands);
-  for (let s = 0; s < shifts; s++) batch.set(features.subarray(0, nFrames * nBands), (s * padded + s) * nBands);
-  const y = tf.tidy(() => model.predict(tf.tensor3d(batch, [shifts, padded, nBands])) as tf.Tensor);
+  const batch = new Float32Array(shifts * padded * nIn);
+  for (let s = 0; s < shifts; s++) batch.set(features.subarray(0, nFrames * nIn), (s * padded + s) * nIn);
+  const y = tf.tidy(() => model.predict(tf.tensor3d(batch, [shifts, padded, nIn])) as tf.Tensor);
   const g = y.dataSync() as Float32Array;
   y.dispose();
   for (let s = 0; s < shifts; s++) {
-    const base = (s * padded + s) * nBands;
-    for (let i = 0; i < nFrames * nBands; i++) out[i] += g[base + i];
+    const base = (s * padded + s) * nOut;
+    for (let i = 0; i < nFrames * nOut; i++) out[i] += g[base + i];
   }
   const k = 1 / shifts;
   for (let i = 0; i < out.length; i++) out[i] *= k;
@@ -72,8 +76,10 @@ export class TfAudioDenoiser implements AudioDenoiser {
   constructor(readonly model: tf.LayersModel, readonly meta: AudioDaeMetadata) {
     this.config = configOfModel(model);
     if (this.config.nBands !== meta.bands.nBands) throw new HushError('internal', `audio model has ${this.config.nBands} bands, metadata ${meta.bands.nBands}`);
-    // receptive field + the cycle shifts' padding
-    const reach = describeAudioDae(this.config).reach + TIME_MULTIPLE;
+    if ((this.config.nInputs ?? this.config.nBands) !== meta.featureMean.length) throw new HushError('internal', `audio model takes ${this.config.nInputs} inputs, metadata has ${meta.featureMean.length}`);
+    // receptive field + the cycle shifts' padding + the noise-floor window (and its smoothing)
+    const nf = meta.noiseFloorFrames ?? 0;
+    const reach = describeAudioDae(this.config).reach + TIME_MULTIPLE + (nf > 0 ? nf + 2 : 0);
     this.contextFrames = { past: reach, future: reach };
   }
 
@@ -111,17 +117,22 @@ export class TfAudioDenoiser implements AudioDenoiser {
 
   private bandGainsFromPower(bandPow: Float32Array, nFrames: number, layout: BandLayout): Float32Array {
     const nb = layout.nBands;
-    const feats = bandFeatures(bandPow, nb, this.meta.featureMean, this.meta.featureStd);
+    const nf = this.meta.noiseFloorFrames ?? 0;
+    const nIn = featureChannels(nb, nf);
+    const tail = describeAudioDae(this.config).reach;
     // Long blocks are processed in overlapping windows; each window keeps only its inner frames.
     const ctx = this.contextFrames.past;
-    const tail = describeAudioDae(this.config).reach;
-    if (nFrames <= MAX_FRAMES_PER_CALL) return predictBandGains(this.model, feats, nFrames, nb, tail);
+    if (nFrames <= MAX_FRAMES_PER_CALL) {
+      const feats = bandFeatures(bandPow, nFrames, nb, this.meta.featureMean, this.meta.featureStd, nf);
+      return predictBandGains(this.model, feats, nFrames, nIn, nb, tail);
+    }
     const out = new Float32Array(nFrames * nb);
     const inner = MAX_FRAMES_PER_CALL - 2 * ctx;
     for (let a = 0; a < nFrames; a += inner) {
       const b = Math.min(nFrames, a + inner);
       const w0 = Math.max(0, a - ctx), w1 = Math.min(nFrames, b + ctx);
-      const g = predictBandGains(this.model, feats.subarray(w0 * nb, w1 * nb), w1 - w0, nb, tail);
+      const feats = bandFeatures(bandPow.subarray(w0 * nb, w1 * nb), w1 - w0, nb, this.meta.featureMean, this.meta.featureStd, nf);
+      const g = predictBandGains(this.model, feats, w1 - w0, nIn, nb, tail);
       out.set(g.subarray((a - w0) * nb, (b - w0) * nb), a * nb);
     }
     return out;

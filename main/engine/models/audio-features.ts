@@ -114,14 +114,86 @@ export function bandPower(power: Float32Array, nFrames: number, layout: BandLayo
   return out;
 }
 
-/** log10 band power, normalised with fixed per-band statistics (stateless: chunking-safe). */
-export function bandFeatures(bandPow: Float32Array, nBands: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bandPow.length);
-  for (let i = 0; i < bandPow.length; i++) {
-    const b = i % nBands;
-    out[i] = (Math.log10(bandPow[i] + POWER_FLOOR) - mean[b]) / std[b];
+/**
+ * Noise floor per band by minimum statistics: the minimum over ±halfWindow frames of the band power
+ * smoothed over ±smooth frames. Windows are cut at the block's ends, so a frame's value depends on
+ * the input within ±(halfWindow + smooth) frames only (part of the model's context).
+ */
+export function noiseFloor(bandPow: Float32Array, nFrames: number, nBands: number, halfWindow: number, smooth = 2): Float32Array {
+  const sm = new Float32Array(nFrames * nBands);
+  for (let b = 0; b < nBands; b++) {
+    for (let t = 0; t < nFrames; t++) {
+      let s = 0, c = 0;
+      for (let u = Math.max(0, t - smooth); u <= Math.min(nFrames - 1, t + smooth); u++) ((s += bandPow[u * nBands + b]), c++);
+      sm[t * nBands + b] = s / c;
+    }
+  }
+  // sliding minimum (van Herk / Gil-Werman): prefix minima within blocks of w, suffix minima too
+  const out = new Float32Array(nFrames * nBands);
+  const w = 2 * halfWindow + 1;
+  const pre = new Float32Array(nFrames), suf = new Float32Array(nFrames);
+  for (let b = 0; b < nBands; b++) {
+    for (let t = 0; t < nFrames; t++) {
+      const v = sm[t * nBands + b];
+      pre[t] = t % w === 0 ? v : Math.min(pre[t - 1], v);
+    }
+    for (let t = nFrames - 1; t >= 0; t--) {
+      const v = sm[t * nBands + b];
+      suf[t] = t === nFrames - 1 || (t + 1) % w === 0 ? v : Math.min(suf[t + 1], v);
+    }
+    for (let t = 0; t < nFrames; t++) {
+      const lo = Math.max(0, t - halfWindow), hi = Math.min(nFrames - 1, t + halfWindow);
+      let m: number;
+      if (Math.floor(lo / w) !== Math.floor(hi / w)) m = Math.min(suf[lo], pre[hi]); // spans two blocks
+      else if (lo % w === 0) m = pre[hi]; // starts a block
+      else if (hi === nFrames - 1 || (hi + 1) % w === 0) m = suf[lo]; // ends a block
+      else {
+        // a window cut by the ends of the signal, inside one block: scan it
+        m = Infinity;
+        for (let u = lo; u <= hi; u++) m = Math.min(m, sm[u * nBands + b]);
+      }
+      out[t * nBands + b] = m;
+    }
   }
   return out;
+}
+
+/** Input channels per frame: log band power, plus the log ratio to the noise floor when used. */
+export function featureChannels(nBands: number, noiseFloorFrames: number): number {
+  return noiseFloorFrames > 0 ? 2 * nBands : nBands;
+}
+
+/**
+ * Raw (unnormalised) features [nFrames][channels]: log10 band power, and — with a noise-floor
+ * window — log10(power / noise floor), an a-posteriori SNR per band that tells the network where
+ * the stationary noise sits beyond its own receptive field.
+ */
+export function rawFeatures(bandPow: Float32Array, nFrames: number, nBands: number, noiseFloorFrames: number): Float32Array {
+  const nc = featureChannels(nBands, noiseFloorFrames);
+  const out = new Float32Array(nFrames * nc);
+  const floor = noiseFloorFrames > 0 ? noiseFloor(bandPow, nFrames, nBands, noiseFloorFrames) : undefined;
+  for (let t = 0; t < nFrames; t++) {
+    for (let b = 0; b < nBands; b++) {
+      const lp = Math.log10(bandPow[t * nBands + b] + POWER_FLOOR);
+      out[t * nc + b] = lp;
+      if (floor) out[t * nc + nBands + b] = lp - Math.log10(floor[t * nBands + b] + POWER_FLOOR);
+    }
+  }
+  return out;
+}
+
+/** Normalises raw features in place with fixed per-channel statistics (stateless: chunking-safe). */
+export function normaliseFeatures(raw: Float32Array, channels: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float32Array {
+  for (let i = 0; i < raw.length; i++) {
+    const c = i % channels;
+    raw[i] = (raw[i] - mean[c]) / std[c];
+  }
+  return raw;
+}
+
+/** Normalised model input for band power frames. */
+export function bandFeatures(bandPow: Float32Array, nFrames: number, nBands: number, mean: ArrayLike<number>, std: ArrayLike<number>, noiseFloorFrames = 0): Float32Array {
+  return normaliseFeatures(rawFeatures(bandPow, nFrames, nBands, noiseFloorFrames), featureChannels(nBands, noiseFloorFrames), mean, std);
 }
 
 /**

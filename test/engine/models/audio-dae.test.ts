@@ -51,18 +51,19 @@ describe('audio DAE', () => {
     expect(params).toBeLessThan(500_000);
   });
 
-  it('chunked processing with contextFrames of overlap equals whole-signal processing', async () => {
-    const d = new TfAudioDenoiser(buildAudioDae(DEFAULT_AUDIO_DAE, 7), meta);
+  it.each([0, 100])('chunked processing with contextFrames of overlap equals whole-signal processing (noise floor ±%i frames)', async (nf) => {
+    const m = nf === 0 ? meta : { ...meta, noiseFloorFrames: nf, featureMean: Array(80).fill(0), featureStd: Array(80).fill(2) };
+    const d = new TfAudioDenoiser(buildAudioDae({ ...DEFAULT_AUDIO_DAE, nInputs: nf === 0 ? 40 : 80 }, 7), m);
     const rate = 16000;
     const spec = d.frameSpec(rate);
-    const x = signal(rate * 6, 5);
+    const x = signal(rate * 9, 5);
     const S = stft(x, spec);
     const P = powerSpectrum(S);
     const nb = S.nBins;
     const whole = await d.gains(P, S.nFrames, nb, rate, 40);
     const { past, future } = d.contextFrames;
     // blocks starting at frame offsets that are not multiples of 4
-    for (const [a, b] of [[0, 133], [133, 301], [301, 457], [457, S.nFrames]]) {
+    for (const [a, b] of [[0, 133], [133, 501], [501, 757], [757, S.nFrames]]) {
       const g0 = Math.max(0, a - past), g1 = Math.min(S.nFrames, b + future);
       const g = await d.gains(P.subarray(g0 * nb, g1 * nb), g1 - g0, nb, rate, 40);
       let maxDiff = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameSpecForRate, powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
-import { bandCentres, bandLayout, bandPower, binGains, DEFAULT_BANDS, gainFloor } from '../../../main/engine/models/audio-features.ts';
+import { bandCentres, bandLayout, bandPower, binGains, DEFAULT_BANDS, gainFloor, noiseFloor, rawFeatures } from '../../../main/engine/models/audio-features.ts';
 
 function noise(n: number, seed: number, sigma: number): Float32Array {
   let s = seed >>> 0;
@@ -89,5 +89,34 @@ describe('high band (full-band input)', () => {
     const p2 = new Float32Array(L.nBands).fill(1e-6);
     p2[L.hfBands[6]] = 1;
     expect(binGains(g, 1, L, 0.01, p2)[L.nBins - 1]).toBeCloseTo(0.2, 3);
+  });
+});
+
+describe('noise-floor feature', () => {
+  it('is the sliding minimum of the smoothed band power (checked against a naive loop)', () => {
+    const nFrames = 257, nBands = 3, half = 20;
+    const p = new Float32Array(nFrames * nBands).map((_, i) => 2000 - i + Math.abs(Math.sin(i * 0.37)) * 10 + (i % 17)); // falling: edge windows must not look past their end
+    const got = noiseFloor(p, nFrames, nBands, half, 2);
+    for (let b = 0; b < nBands; b++) {
+      for (let t = 0; t < nFrames; t++) {
+        let min = Infinity;
+        for (let u = Math.max(0, t - half); u <= Math.min(nFrames - 1, t + half); u++) {
+          let s = 0, c = 0;
+          for (let v = Math.max(0, u - 2); v <= Math.min(nFrames - 1, u + 2); v++) ((s += p[v * nBands + b]), c++);
+          min = Math.min(min, s / c);
+        }
+        expect(got[t * nBands + b]).toBeCloseTo(min, 4);
+      }
+    }
+  });
+
+  it('gives each band its a-posteriori SNR: ~0 dB in steady noise, high where a tone starts', () => {
+    const nFrames = 300, nBands = 2;
+    const p = new Float32Array(nFrames * nBands).fill(1e-4);
+    for (let t = 200; t < 220; t++) p[t * nBands + 1] = 1e-1;
+    const f = rawFeatures(p, nFrames, nBands, 100);
+    expect(f[100 * 4 + 2]).toBeCloseTo(0, 5); // band 0, frame 100: log10(P/N) = 0
+    expect(f[210 * 4 + 3]).toBeGreaterThan(2.5); // band 1 during the tone: ≥ 25 dB over the floor
+    expect(f[210 * 4 + 1]).toBeCloseTo(-1, 5); // raw log10 power channel
   });
 });
