@@ -1,11 +1,13 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), and the real web bridge
 // started as a child `node` process so killing it really stops the engine with it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.HUSH_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set HUSH_CHROMIUM.`);
   // playwright gives the browser a fresh temporary profile of its own.
   return chromium.launch({
     executablePath: CHROMIUM,
