@@ -52,7 +52,11 @@ export async function decodeToVips(input: string, vPath: string, opts: DecodeOpt
   const cmyk = probe.space === 'cmyk';
   const target = gray ? (opts.depth === 16 ? 'grey16' : 'b-w') : opts.depth === 16 ? 'rgb16' : 'srgb';
   try {
-    let img = sharp(input, { limitInputPixels: maxPixels, pages: 1, page: 0 }).autoOrient().keepExif().keepXmp();
+    // failOn 'truncated': refuse cut-off files, but decode photos with benign warnings (unknown TIFF
+    // tags, stray bytes in a JPEG) as every viewer does.
+    let img = sharp(input, { limitInputPixels: maxPixels, pages: 1, page: 0, failOn: 'truncated' }).autoOrient().keepExif().keepXmp();
+    // Float TIFFs (scRGB, 0–1) must be converted at load: a late conversion to 16 bits loses the scale.
+    if (probe.bitDepth === 32) img = img.pipelineColourspace(gray ? 'grey16' : 'rgb16');
     // Keeping the profile also stops sharp converting to sRGB, so the model sees the file's own values.
     // CMYK has to become RGB, and its CMYK profile then no longer describes the pixels.
     if (!cmyk) img = img.keepIccProfile();
@@ -67,3 +71,4 @@ export async function decodeToVips(input: string, vPath: string, opts: DecodeOpt
   }
   return { probe, header, keptIcc: probe.hasIcc && !cmyk };
 }
+

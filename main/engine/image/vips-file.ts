@@ -115,3 +115,4 @@ async function writeFully(fh: FileHandle, bytes: Uint8Array, position: number): 
     done += bytesWritten;
   }
 }
+

@@ -25,7 +25,13 @@ export interface Decoded {
 
 /** Decode with orientation applied and without any colour conversion. */
 export async function decode(path: string | Buffer, depth: 'uchar' | 'ushort' = 'uchar'): Promise<Decoded> {
-  const { data, info } = await sharp(path).autoOrient().keepIccProfile().raw({ depth }).toBuffer({ resolveWithObject: true });
+  let img = sharp(path).autoOrient().keepIccProfile();
+  // Without an explicit 16-bit colour space sharp converts to 8-bit sRGB first, then widens.
+  if (depth === 'ushort') {
+    const { space } = await sharp(path).metadata();
+    img = img.toColourspace(space === 'b-w' || space === 'grey16' ? 'grey16' : 'rgb16');
+  }
+  const { data, info } = await img.raw({ depth }).toBuffer({ resolveWithObject: true });
   const samples = depth === 'ushort' ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { data: samples, width: info.width, height: info.height, channels: info.channels };
 }

@@ -9,6 +9,7 @@ import { probeImage } from '../../../main/engine/image/probe.ts';
 import { HushError, type ImageFormat, type Stage } from '../../../main/engine/types.ts';
 import { BlurBlockDenoiser } from './test-denoisers.ts';
 import { addNoise, decode, PHOTO, psnr, tempDir } from './helpers.ts';
+import { floatTiff } from './float-tiff.ts';
 
 const denoiser = new BlurBlockDenoiser(3, 8);
 const ctx = { denoiser };
@@ -100,9 +101,12 @@ describe('pixels and metadata', () => {
       expect(meta.format).toBe(fmt);
       expect(meta.depth).toBe('ushort');
       const px = (await decode(output, 'ushort')).data;
+      const src = (await decode(input, 'ushort')).data;
       let fine = 0;
       for (const v of px) if (v % 257 !== 0) fine++;
       expect(fine).toBeGreaterThan(px.length / 2); // not just 8-bit values scaled up
+      const clean16 = Array.from(clean.data, (v) => v * 257);
+      expect(psnr(px, clean16, 65535)).toBeGreaterThan(psnr(src, clean16, 65535) + 2); // full scale, denoised
     }
     const jpg = join(dir, 'deep-to.jpg');
     const r = await denoiseImageFile(join(dir, 'deep.png'), jpg, { sigma: 25, format: 'jpeg' }, ctx);
@@ -113,6 +117,31 @@ describe('pixels and metadata', () => {
     const up = join(dir, 'up16.png');
     expect((await denoiseImageFile(noisyPng, up, { sigma: 25, bitDepth: 16 }, ctx)).bitDepth).toBe(16);
     expect((await sharp(up).metadata()).depth).toBe('ushort');
+    const up16 = (await decode(up, 'ushort')).data;
+    let fineUp = 0;
+    for (const v of up16) if (v % 257 !== 0) fineUp++;
+    expect(fineUp).toBeGreaterThan(up16.length / 2); // denoised at 16-bit precision, not 8-bit widened
+    expect(psnr(up16, Array.from(clean.data, (v) => v * 257), 65535)).toBeGreaterThan(22);
+  });
+
+  it('float TIFF (scRGB 0–1) comes out as 16-bit TIFF on the right scale, or 8-bit JPEG', async () => {
+    const { width, height } = clean;
+    const noisy8 = (await decode(noisyPng)).data;
+    // Linear-light floats whose sRGB encoding is the noisy photo.
+    const lin = Float32Array.from(noisy8, (v) => { const c = v / 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    const input = join(dir, 'float.tif');
+    await writeFile(input, floatTiff(width, height, lin));
+    const probe = await probeImage(input);
+    expect([probe.bitDepth, probe.space]).toEqual([32, 'scrgb']);
+    const out16 = join(dir, 'float-out.tif');
+    const r = await denoiseImageFile(input, out16, { sigma: 0 }, ctx);
+    expect(r.bitDepth).toBe(16);
+    expect((await sharp(out16).metadata()).depth).toBe('ushort');
+    const px = (await decode(out16, 'ushort')).data;
+    expect(psnr(Array.from(px, (v) => v / 257), noisy8)).toBeGreaterThan(45);
+    const out8 = join(dir, 'float-out.jpg');
+    await denoiseImageFile(input, out8, { sigma: 25, format: 'jpeg' }, ctx);
+    expect(psnr((await decode(out8)).data, clean.data)).toBeGreaterThan(psnr(noisy8, clean.data) + 2);
   });
 
   it('keeps alpha untouched, byte for byte (8- and 16-bit)', async () => {
