@@ -71,6 +71,7 @@ describe.skipIf(!shipped)('shipped image DAE through the file pipeline', () => {
       await denoiseImageFile(noisyPath, out, { sigma: 25, tileSize: 160 }, { denoiser });
       const before = psnr((await decode(noisyPath)).data, clean);
       const after = psnr((await decode(out)).data, clean);
+      console.log(`shipped DAE, ${PHOTO.split("/").pop()} σ=25: PSNR noisy ${before.toFixed(2)} dB → denoised ${after.toFixed(2)} dB`);
       expect(after).toBeGreaterThan(before + 5);
     } finally {
       await cleanup();
