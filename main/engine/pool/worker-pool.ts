@@ -154,7 +154,6 @@ export class WorkerPool {
 
   private adopt(worker: Worker): Slot {
     const slot: Slot = { worker, ready: true, job: undefined, queries: new Map() };
-    worker.unref();
     worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     // 'error' (uncaught exception in the worker) is always followed by 'exit'.
     let lastError: Error | undefined;
@@ -162,6 +161,8 @@ export class WorkerPool {
       lastError = e;
     });
     worker.on('exit', (code) => this.onExit(slot, code, lastError));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
     this.slots.push(slot);
     this.dispatch();
     return slot;
