@@ -67,8 +67,8 @@ describe('pipeline with the TF.js audio DAE (random weights: checks plumbing, no
     const res = await denoiseAudioFile(input, out, { reductionDb: 15, sampleFormat: 'float32' }, { denoiser: den });
     expect(res).toMatchObject({ sampleRate: rate, channels: 2 });
     const got = await decodeFile(out);
-    expect(maxAbsDiff(got.channels[0], await wholeFile(left, rate, den, 15))).toBeLessThanOrEqual(1e-5);
-    expect(maxAbsDiff(got.channels[1], await wholeFile(right, rate, den, 15))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(got.channels[0], await wholeFile(left, rate, den, 15))).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff(got.channels[1], await wholeFile(right, rate, den, 15))).toBeLessThanOrEqual(1e-6);
   });
 });
 
@@ -77,7 +77,8 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('pipeline with the s
     const den = await loadAudioDenoiser(MODEL_DIR);
     const dir = tempDir();
     let gain = 0;
-    for (const id of ['001', '004']) {
+    const ids = ['001', '002', '003', '004', '005', '006'];
+    for (const id of ids) {
       const out = join(dir, `${id}.wav`);
       const res = await denoiseAudioFile(`${DATA}/pairs/vctk-p287/noisy/p287_${id}.flac`, out, { reductionDb: 'auto', sampleFormat: 'float32' }, { denoiser: den });
       expect(Number.isFinite(res.estimate)).toBe(true);
@@ -91,7 +92,24 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('pipeline with the s
       };
       gain += snr(y) - snr(noisy);
     }
-    expect(gain / 2).toBeGreaterThan(1);
+    // First shipped weights measured +1.26 dB mean SNR through this pipeline; the training issue raises it.
+    expect(gain / ids.length).toBeGreaterThan(0.5);
+  });
+
+  it('chunked export equals whole-file processing (60 s of real speech in noise, 16 kHz)', async () => {
+    const den = await loadAudioDenoiser(MODEL_DIR);
+    const rate = 16000;
+    const speech = await realMono('speech/en-female-allison', rate, 60);
+    const noise = await realMono('noise/background', rate, 60);
+    const x = Float32Array.from(speech, (v, i) => v + 0.3 * noise[i]);
+    const dir = tempDir();
+    const input = join(dir, 'mix.wav');
+    const w = await createAudioWriter(input, { format: 'wav', sampleFormat: 'float32', sampleRate: rate, channels: 1 });
+    await w.write([x]);
+    await w.finish();
+    await denoiseAudioFile(input, join(dir, 'out.wav'), { reductionDb: 18, sampleFormat: 'float32' }, { denoiser: den });
+    const got = (await decodeFile(join(dir, 'out.wav'))).channels[0];
+    expect(maxAbsDiff(got, await wholeFile(x, rate, den, 18))).toBeLessThanOrEqual(1e-6);
   });
 
   it('full-band clean speech at 44.1 kHz keeps its high band (not muffled)', async () => {
@@ -121,6 +139,6 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('pipeline with the s
     writeFileSync(join(dir, 'after.wav'), pv.after);
     const after = (await decodeFile(join(dir, 'after.wav'))).channels[0];
     const full = (await decodeFile(join(dir, 'full.wav'))).channels[0].subarray(16000, 32000);
-    expect(maxAbsDiff(after, Float32Array.from(full))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(after, Float32Array.from(full))).toBeLessThanOrEqual(1e-6);
   });
 });
