@@ -128,15 +128,24 @@ export interface NoiseLevels {
   readonly white: number;
   /** σ in the flattest blocks: includes correlated camera noise, over-reads fully textured images. */
   readonly flat: number;
-  /** What `sigma: 'auto'` applies: the larger of the two. */
+  /**
+   * What `sigma: 'auto'` applies: `white`, unless `flat` is over CORRELATED_RATIO times larger — the
+   * signature of spatially correlated (camera) noise, which the PCA estimate cannot see — then `flat`.
+   */
   readonly sigma: number;
 }
+
+/**
+ * flat/white ratio above which noise is taken as correlated. White Gaussian noise gives ≈ 1–2 (more
+ * on heavily textured photos at low σ); real camera noise (CC15) gives 3.4–8.3.
+ */
+const CORRELATED_RATIO = 3;
 
 /** Both estimates for one or more regions of an image, and the σ that 'auto' uses. */
 export function estimateNoiseLevels(regions: readonly NoiseImage[], opts: EstimateOptions = {}): NoiseLevels {
   const white = estimateSigmaRegions(regions, opts);
   const flat = flatSigmaRegions(regions);
-  return { white, flat, sigma: Math.max(white, flat) };
+  return { white, flat, sigma: flat > CORRELATED_RATIO * white ? flat : white };
 }
 
 /** Estimate σ (0–255 scale) of one image. */
