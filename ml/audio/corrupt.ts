@@ -18,6 +18,12 @@ export interface CorruptionConfig {
   readonly secondProbability: number;
   /** How much weaker (dB) the second corruption is than the first, drawn uniformly. */
   readonly secondOffsetDb: readonly [number, number];
+  /**
+   * Probability of drawing the SNR from `highSnrDb` instead (nearly clean input), so the model
+   * also learns to leave clean speech alone. Absent = 0.
+   */
+  readonly highSnrProbability?: number;
+  readonly highSnrDb?: readonly [number, number];
 }
 
 export const DEFAULT_CORRUPTION: CorruptionConfig = {
@@ -215,7 +221,8 @@ export interface Mixture {
 
 /** Corrupts `clean` according to the config: returns noisy = clean + noise at the drawn SNR. */
 export function corrupt(clean: Float32Array, rate: number, noises: readonly NoiseSource[], cfg: CorruptionConfig, rng: Rng): Mixture {
-  const snr = rng.uniform(cfg.snrDb[0], cfg.snrDb[1]);
+  const high = cfg.highSnrProbability !== undefined && cfg.highSnrDb !== undefined && rng.next() < cfg.highSnrProbability;
+  const snr = high ? rng.uniform(cfg.highSnrDb![0], cfg.highSnrDb![1]) : rng.uniform(cfg.snrDb[0], cfg.snrDb[1]);
   const k1 = drawKind(cfg.weights, rng);
   const n1 = makeNoise(k1, clean.length, rate, noises, rng);
   scaleToSnr(clean, n1, snr);

@@ -8,12 +8,12 @@
 // same weights pool power into bands and spread band gains back onto bins.
 //
 // Bins above `maxHz` (full-band input) are outside what the model was trained on. They get one
-// gain per frame: the share of the frame's 2–8 kHz energy that the model keeps,
-// sqrt(Σ g_b²·P_b / Σ P_b) over the bands centred at ≥ 2 kHz. High-band content of speech
+// gain per frame: the share of the frame's 2–6 kHz energy that the model keeps,
+// sqrt(Σ g_b²·P_b / Σ P_b) over the bands centred in [2, 6] kHz. High-band content of speech
 // (fricatives, breath, air) goes with upper-mid-band speech activity, so it is kept while speech is
 // there and attenuated with the noise in pauses: the output is not band-limited (muffled), and hiss
-// above 8 kHz is still reduced between words. (The top 6–8 kHz gains alone would not do: much of
-// the training speech is band-limited to 7 kHz, see ml/audio/SPLIT.md.)
+// above 8 kHz is still reduced between words. (The top 6–8 kHz bands are left out: much of the
+// training speech is band-limited to 7 kHz, so the model is least sure there — see ml/audio/SPLIT.md.)
 import type { FrameSpec } from '../types.ts';
 
 export interface BandConfig {
@@ -56,7 +56,7 @@ export interface BandLayout {
   readonly weight: Float32Array;
   /** 1 / Σ_k w_b(k)·Σwindow² per band (0 for bands with no bins: rate below 2·maxHz). */
   readonly bandNorm: Float64Array;
-  /** Bands whose kept-energy share sets the high-band gain (centres ≥ maxHz/4). */
+  /** Bands whose kept-energy share sets the high-band gain (centres in [maxHz/4, 3·maxHz/4]). */
   readonly hfBands: readonly number[];
 }
 
@@ -86,7 +86,7 @@ export function bandLayout(spec: FrameSpec, sampleRate: number, cfg: BandConfig 
   const bandNorm = new Float64Array(cfg.nBands);
   for (let i = 0; i < cfg.nBands; i++) bandNorm[i] = wsum[i] > 1e-9 ? 1 / (wsum[i] * winEnergy) : 0;
   const hfBands: number[] = [];
-  for (let i = 0; i < cfg.nBands; i++) if (centres[i] >= 0.25 * cfg.maxHz) hfBands.push(i);
+  for (let i = 0; i < cfg.nBands; i++) if (centres[i] >= 0.25 * cfg.maxHz && centres[i] <= 0.75 * cfg.maxHz) hfBands.push(i);
   return { nBands: cfg.nBands, nBins, sampleRate, lower, weight, bandNorm, hfBands };
 }
 

@@ -53,7 +53,7 @@ describe('audio band features', () => {
     }
   });
 
-  it('binGains interpolates, gives bins above 8 kHz the 2–8 kHz gain, and clamps to the floor', () => {
+  it('binGains interpolates, gives bins above 8 kHz the 2–6 kHz gain, and clamps to the floor', () => {
     const rate = 48000;
     const spec = frameSpecForRate(rate);
     const L = bandLayout(spec, rate, DEFAULT_BANDS);
@@ -74,7 +74,7 @@ describe('audio band features', () => {
 });
 
 describe('high band (full-band input)', () => {
-  it('bins above 8 kHz get the share of 2–8 kHz energy the model keeps', () => {
+  it('bins above 8 kHz get the share of 2–6 kHz energy the model keeps', () => {
     const rate = 48000;
     const L = bandLayout(frameSpecForRate(rate), rate, DEFAULT_BANDS);
     const g = new Float32Array(L.nBands).fill(0.2);
