@@ -223,7 +223,12 @@ export interface TrainAudioResult {
  * (`['--config', 'ml/configs/audio-dae.json', '--steps', '100']`).
  */
 export async function trainAudio(config: AudioTrainConfig | readonly string[] = [], opts: { root?: string; log?: (line: string) => void } = {}): Promise<TrainAudioResult> {
-  const cfg = Array.isArray(config) ? await (async () => { const a = parseArgs(config); return loadAudioTrainConfig(a.configPath, a.overrides); })() : (config as AudioTrainConfig);
+  const cfg: AudioTrainConfig = Array.isArray(config)
+    ? await (async () => {
+        const a = parseArgs(config);
+        return loadAudioTrainConfig(a.configPath, a.overrides);
+      })()
+    : { ...DEFAULT_AUDIO_TRAIN, ...(config as Partial<AudioTrainConfig>) };
   const root = opts.root ?? process.cwd();
   const say = opts.log ?? ((l: string) => console.log(l));
   const backend = await initBackend({ prefer: 'wasm' });
