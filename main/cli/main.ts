@@ -32,7 +32,7 @@ export interface CliIo {
 function formatInfo(info: EngineInfo): string {
   const b = info.backend;
   const model = (m: EngineInfo['models']['image'], label: string): string =>
-    m ? `${label}: ${m.name} v${m.version}, ${m.params.toLocaleString('en-US')} parameters (${m.dir})` : `${label}: not available`;
+    m ? `${label}: ${m.name} (weights ${m.version}), ${m.params.toLocaleString("en-US")} parameters (${m.dir})` : `${label}: not available`;
   return [
     `Hush ${info.versions.app}`,
     `backend: ${b.name}${b.name === 'wasm' ? (b.simd ? ' (SIMD)' : ' (no SIMD)') : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`,
