@@ -20,6 +20,8 @@ export class AudioSession {
   appliedDb = $state<number | null>(null);
   lastPreviewMs = $state<number | null>(null);
   lastFullMs = $state<number | null>(null);
+  /** The last full result came from the bridge's cache (asked before at this strength). */
+  lastFullCached = $state(false);
   error = $state<string | null>(null);
 
   private target: Strength = 'auto';
@@ -119,6 +121,7 @@ export class AudioSession {
       this.previewRange = null;
       this.appliedDb = res.reductionDb;
       this.lastFullMs = res.ms;
+      this.lastFullCached = res.cached;
       this.fullDone = true;
       this.error = null;
       this.player.setSources({ before, after, noise: this.noise });

@@ -32,6 +32,8 @@ export class ImageSession {
   appliedSigma = $state<number | null>(null);
   lastPreviewMs = $state<number | null>(null);
   lastFullMs = $state<number | null>(null);
+  /** The last full result came from the bridge's cache (asked before at this strength). */
+  lastFullCached = $state(false);
   error = $state<string | null>(null);
 
   private target: Strength = 'auto';
@@ -155,6 +157,7 @@ export class ImageSession {
       ac?.drawImage(a, 0, 0, this.width, this.height);
       this.appliedSigma = res.sigma;
       this.lastFullMs = res.ms;
+      this.lastFullCached = res.cached;
       this.hasAfter = true;
       this.fullDone = true;
       this.everFull = true;
