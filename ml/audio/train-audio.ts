@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../../main/engine/tf/backend.ts';
-import { buildAudioDae, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } from '../../main/engine/models/audio-dae.ts';
+import { buildAudioDae, configOfModel, describeAudioDae, TIME_MULTIPLE, type AudioDaeConfig } from '../../main/engine/models/audio-dae.ts';
 import { loadAudioDenoiser, type AudioDaeMetadata } from '../../main/engine/models/audio-denoiser.ts';
 import { DEFAULT_BANDS, featureChannels, normaliseFeatures, type BandConfig } from '../../main/engine/models/audio-features.ts';
 import { registerTrainingKernels } from '../core/wasm-grad-kernels.ts';
@@ -280,7 +280,7 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     meta = { format: 'hush-audio-dae', version: 1, hopSeconds: cfg.hopSeconds, bands: cfg.bands, featureMean: stats.mean, featureStd: stats.std, noiseFloorFrames: cfg.noiseFloorFrames ?? 0, trainRate: cfg.rate, steps: 0, trainedOn: 'ml/audio/SPLIT.md train subset' };
     model = buildAudioDae({ ...cfg.model, nInputs: featureChannels(cfg.bands.nBands, cfg.noiseFloorFrames ?? 0) }, cfg.seed);
   }
-  const info = describeAudioDae(cfg.model);
+  const info = describeAudioDae(configOfModel(model));
   say(`model: ${model.countParams()} params, ${(info.macsPerFrame / 1e3).toFixed(0)} k MAC/frame, ${((info.macsPerFrame * TIME_MULTIPLE) / cfg.hopSeconds / 1e9).toFixed(3)} GMAC/s of audio (×${TIME_MULTIPLE} cycle spinning)`);
 
   const nb = cfg.bands.nBands;
