@@ -257,6 +257,7 @@ export class Engine implements EngineApi {
     const denoiser = previewImageDenoiser(await this.imageDenoiser());
     const p = await image.renderImagePreview(request.path, {
       sigma: request.sigma,
+      concurrency: tileConcurrency(denoiser),
       ...(request.region ? { region: request.region } : {}),
       ...(request.maxSide !== undefined ? { maxSide: request.maxSide } : {}),
       denoiser,

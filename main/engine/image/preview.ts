@@ -23,6 +23,8 @@ export interface PreviewOptions {
   /** Longest side of the returned PNGs (default 1024). A region larger than this is denoised at 1:1, then scaled. */
   readonly maxSide?: number;
   readonly denoiser: ImageDenoiser;
+  /** Tiles in flight at once (a worker-pool denoiser runs them in parallel; default 1). */
+  readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -103,7 +105,7 @@ export async function renderImagePreview(path: string, opts: PreviewOptions): Pr
 
   const { width, height, channels } = raw.info;
   const raster = new MemoryRaster(new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length), width, height, channels as 3 | 4, 8);
-  if (sigmaHere > 0) await denoiseRaster(raster, opts.denoiser, sigmaHere, { signal: opts.signal });
+  if (sigmaHere > 0) await denoiseRaster(raster, opts.denoiser, sigmaHere, { signal: opts.signal, concurrency: opts.concurrency });
 
   const encode = async (pixels: Uint8Array): Promise<Buffer> => {
     let img = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: channels as 3 | 4 } })

@@ -10,7 +10,7 @@ export interface PooledImageDenoiser extends DisposableImageDenoiser {
   /** Tiles worth having in flight at once (= workers). */
   readonly parallelism: number;
   /** The same denoiser with its tiles queued in the given lane ('high' for previews). */
-  withPriority(priority: Priority): ImageDenoiser;
+  withPriority(priority: Priority): ImageDenoiser & { readonly parallelism: number };
   /** tf.memory() of every worker. */
   memory(): Promise<PoolMemory[]>;
   readonly pool: WorkerPool;
@@ -44,7 +44,7 @@ export async function startPooledImageDenoiser(modelDir: string, options: PoolOp
     const out = await pool.run({ type: 'image', packed, width, height }, [packed.buffer], priority);
     return { data: out, width, height };
   };
-  const view = (priority: Priority): ImageDenoiser => ({ receptiveField, sizeMultiple, denoise: denoiseAt(priority) });
+  const view = (priority: Priority): ImageDenoiser & { parallelism: number } => ({ receptiveField, sizeMultiple, parallelism: pool.size, denoise: denoiseAt(priority) });
 
   return {
     receptiveField,

@@ -14,7 +14,7 @@ import { MemoryRaster } from '../../../main/engine/image/raster.ts';
 import { denoiseRaster } from '../../../main/engine/image/tiling.ts';
 import { loadImageDenoiser, type DisposableImageDenoiser } from '../../../main/engine/models/image-denoiser.ts';
 import { PooledAudioDenoiser, startPooledImageDenoiser, type PooledImageDenoiser } from '../../../main/engine/pool/index.ts';
-import { loadAudioModel } from '../../../main/engine/pool/index.ts';
+import { loadAudioModel, previewImageDenoiser, tileConcurrency as tileConcurrencyOf } from '../../../main/engine/pool/index.ts';
 import { decodeRgb } from '../engine-helpers.ts';
 import { makeTestModels, type TestResources } from './pool-models.ts';
 
@@ -94,6 +94,8 @@ describe('pooled image denoiser', () => {
       // batch0 was already running on the only worker; the preview is next.
       expect(order).toEqual(['batch0', 'preview', 'batch1', 'batch2', 'batch3', 'batch4']);
       expect(one.pool.completed).toEqual({ high: 1, normal: 5 });
+      expect(tileConcurrencyOf(one.withPriority('high'))).toBe(1);
+      expect(tileConcurrencyOf(previewImageDenoiser(pooled))).toBe(2);
     } finally {
       await one.pool.close();
     }
