@@ -15,7 +15,8 @@ const list = (name: string, dflt: number[]): number[] => {
   return i >= 0 ? argv[i + 1].split(',').map(Number) : dflt;
 };
 const quick = flag('quick');
-const sizes = list('sizes', quick ? [1, 4] : [1, 4, 12, 24, 48]);
+const sizes = list('sizes', quick ? [1] : [1, 4, 12, 24, 48]);
+const scaleMp = quick ? 1 : 4;
 const audioMinutes = list('audio-minutes', quick ? [1] : [1, 60]);
 const workers = list('workers', [os.availableParallelism()])[0];
 const outDir = path.resolve('bench-results');
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const load = os.loadavg()[0];
   console.log(`hush bench${quick ? ' --quick' : ''}: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${load.toFixed(1)} at start, node ${process.version}`);
   const photos = new Map<number, string>();
-  for (const mp of [...new Set([...sizes, 4])]) photos.set(mp, await noisyPhoto(mp));
+  for (const mp of [...new Set([...sizes, scaleMp])]) photos.set(mp, await noisyPhoto(mp));
   const recordings = new Map<number, string>();
   for (const m of audioMinutes) recordings.set(m, await noisyRecording(m));
   const w = String(workers);
@@ -64,28 +65,28 @@ async function main(): Promise<void> {
   const kernels = await child(['kernels']);
   const images: Row[] = [];
   for (const mp of sizes) images.push(await child(['image', photos.get(mp)!, os.tmpdir()], { HUSH_WORKERS: w }));
-  // Speed-up: the same 4 MP photo on 1 worker vs the full pool.
-  const one = await child(['image', photos.get(4)!, os.tmpdir()], { HUSH_WORKERS: '1' });
-  const full = images.find((r) => r.mp !== undefined && Math.abs((r.mp as number) - 4) < 0.1) ?? (await child(['image', photos.get(4)!, os.tmpdir()], { HUSH_WORKERS: w }));
-  const threaded = flag('threaded') || !quick ? await child(['image', photos.get(4)!, os.tmpdir(), '--threads', w], { HUSH_WORKERS: '0' }) : undefined;
-  const preview = await child(['preview', photos.get(sizes.includes(12) ? 12 : 4)!], { HUSH_WORKERS: w });
+  // Speed-up: the same photo on 1 worker vs the full pool (and, optionally, threaded wasm in-process).
+  const one = await child(['image', photos.get(scaleMp)!, os.tmpdir()], { HUSH_WORKERS: '1' });
+  const full = images.find((r) => r.mp !== undefined && Math.abs((r.mp as number) - scaleMp) < 0.1) ?? (await child(['image', photos.get(scaleMp)!, os.tmpdir()], { HUSH_WORKERS: w }));
+  const threaded = flag('threaded') || !quick ? await child(['image', photos.get(scaleMp)!, os.tmpdir(), '--threads', w], { HUSH_WORKERS: '0' }) : undefined;
+  const preview = await child(['preview', photos.get(sizes.includes(12) ? 12 : scaleMp)!], { HUSH_WORKERS: w });
   const nlm = await child(['nlm', photos.get(1) ?? photos.get(sizes[0])!]);
   const audio: Row[] = [];
   for (const m of audioMinutes) audio.push(await child(['audio', recordings.get(m)!, os.tmpdir()], { HUSH_WORKERS: w }));
-  const rnnoise = await child(['rnnoise', recordings.get(audioMinutes[0])!]);
+  const rnnoise = await child(['rnnoise', recordings.get(audioMinutes[0])!, ...(quick ? ['--seconds', '20'] : [])]);
 
   const peak = kernels.conv2dPeakGflops as number;
   const mac = kernels.macPerPixel as number;
   const achieved = (r: Row): number => (2 * mac * (r.mpPerSec as number) * 1e6) / 1e9;
   const workersOf = (r: Row): number => Math.max(1, (r.workers as number) || (r.wasmThreads as number) || 1);
-  table('Images (σ = 25, JPEG in/out, whole engine: decode → tiles → encode)', ['MP', 'seconds', 'MP/s', 'peak RSS MB', 'backend', 'workers', 'GFLOP/s', '% of peak×workers'],
-    images.map((r) => [r.mp, r.seconds, r.mpPerSec, r.peakRssMb, `${r.backend}${r.simd ? '+simd' : ''}`, r.workers, achieved(r), (100 * achieved(r)) / (peak * workersOf(r))]));
+  table('Images (σ = 25, JPEG in/out, whole engine: decode → tiles → encode)', ['MP', 'seconds', 'MP/s', 'CPU-s/MP', 'pool busy %', 'peak RSS MB', 'backend', 'workers', 'GFLOP/s', '% of peak×workers'],
+    images.map((r) => [r.mp, r.seconds, r.mpPerSec, r.cpuSecPerMp, 100 * ((r.utilisation as number) ?? NaN), r.peakRssMb, `${r.backend}${r.simd ? '+simd' : ''}`, r.workers, achieved(r), (100 * achieved(r)) / (peak * workersOf(r))]));
   const rows: unknown[][] = [
-    ['1 worker', one.seconds, one.mpPerSec, one.peakRssMb, 1],
-    [`${full.workers} workers`, full.seconds, full.mpPerSec, full.peakRssMb, (one.seconds as number) / (full.seconds as number)],
+    ['1 worker', one.seconds, one.mpPerSec, one.cpuSecPerMp, one.peakRssMb, 1],
+    [`${full.workers} workers`, full.seconds, full.mpPerSec, full.cpuSecPerMp, full.peakRssMb, (one.seconds as number) / (full.seconds as number)],
   ];
-  if (threaded) rows.push([`threaded wasm ×${threaded.wasmThreads} (in-process)`, threaded.seconds, threaded.mpPerSec, threaded.peakRssMb, (one.seconds as number) / (threaded.seconds as number)]);
-  table('Scaling (4 MP)', ['run', 'seconds', 'MP/s', 'peak RSS MB', 'speed-up vs 1'], rows);
+  if (threaded) rows.push([`threaded wasm ×${threaded.wasmThreads} (in-process)`, threaded.seconds, threaded.mpPerSec, threaded.cpuSecPerMp, threaded.peakRssMb, (one.seconds as number) / (threaded.seconds as number)]);
+  table(`Scaling (${fmt(one.mp)} MP)`, ['run', 'seconds', 'MP/s', 'CPU-s/MP', 'peak RSS MB', 'speed-up vs 1'], rows);
   const i24 = images.find((r) => Math.abs((r.mp as number) - 24) < 0.5);
   const i48 = images.find((r) => Math.abs((r.mp as number) - 48) < 0.5);
   table('Preview and model', ['measure', 'value'], [

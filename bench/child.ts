@@ -44,13 +44,21 @@ async function imageRun(): Promise<void> {
   const d = await e.imageDenoiser(); // load outside the timing
   const meta = await sharp(file).metadata();
   const out = await mkdtemp(path.join(outArg ?? tmpdir(), 'img-'));
+  const pool = (d as { pool?: { busyMs: number } }).pool;
+  const busy0 = pool?.busyMs ?? 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const s = await e.denoise({ files: [{ path: file }], outDir: out, sigma: BENCH_SIGMA }).result;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (s.done !== 1) throw new Error(`image run failed: ${JSON.stringify(s)}`);
   const mp = (meta.width * meta.height) / 1e6;
   const workers = (d as { parallelism?: number }).parallelism ?? 0;
-  emit({ mp, seconds, mpPerSec: mp / seconds, backend: b.name, simd: b.simd, workers, wasmThreads: b.threads });
+  // CPU time (all threads) is what the work costs whatever else runs on the machine; utilisation
+  // is the share of the run each worker held a tile (how well the pipeline keeps the pool fed).
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const utilisation = pool ? ((pool.busyMs ?? 0) - busy0) / 1000 / seconds / Math.max(1, workers) : undefined;
+  emit({ mp, seconds, mpPerSec: mp / seconds, cpuSeconds, cpuSecPerMp: cpuSeconds / mp, utilisation, backend: b.name, simd: b.simd, workers, wasmThreads: b.threads });
   await rm(out, { recursive: true, force: true });
   await e.dispose();
 }
@@ -163,9 +171,12 @@ async function rnnoiseRun(): Promise<void> {
   const { rnnoiseDenoise } = await import('../ml/audio/baselines.ts');
   const r = await openAudioReader(file);
   const { sampleRate, channels, durationSec } = r.info;
+  const secIdx = process.argv.indexOf('--seconds');
+  const limit = secIdx > 0 ? Math.round(Number(process.argv[secIdx + 1]) * sampleRate) : Infinity;
   const chans: Float32Array[][] = Array.from({ length: channels }, () => []);
-  for (;;) {
-    const c = await r.read(1 << 18);
+  for (let got = 0; got < limit;) {
+    const c = await r.read(Math.min(1 << 18, limit - got));
+    got += c[0]?.length ?? 0;
     if (c.length === 0 || c[0].length === 0) break;
     c.forEach((x, i) => chans[i].push(x));
   }
@@ -179,7 +190,8 @@ async function rnnoiseRun(): Promise<void> {
     await rnnoiseDenoise(x, sampleRate);
   }
   const seconds = (performance.now() - t0) / 1000;
-  emit({ durationSec, seconds, rtf: seconds / durationSec, backend: 'wasm (rnnoise)', workers: 0 });
+  const processed = Math.min(durationSec, limit / sampleRate);
+  emit({ durationSec: processed, seconds, rtf: seconds / processed, backend: 'wasm (rnnoise)', workers: 0 });
 }
 
 const modes: Record<string, () => Promise<void>> = { image: imageRun, preview: previewRun, audio: audioRun, kernels: kernelsRun, nlm: nlmRun, rnnoise: rnnoiseRun };

@@ -52,6 +52,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job: Job | undefined;
+  /** When the current job was sent (performance.now()). */
+  since: number;
   /** Replies to memory queries, by id. */
   queries: Map<number, (m: { numTensors: number; numBytes: number }) => void>;
 }
@@ -70,6 +72,8 @@ export class WorkerPool {
   readonly completed: Record<Priority, number> = { high: 0, normal: 0 };
   /** Workers replaced after a crash. */
   restarts = 0;
+  /** Milliseconds workers spent holding a job, summed over workers (the bench reads utilisation). */
+  busyMs = 0;
 
   private constructor(
     private readonly init: WorkerInit,
@@ -153,7 +157,7 @@ export class WorkerPool {
   }
 
   private adopt(worker: Worker): Slot {
-    const slot: Slot = { worker, ready: true, job: undefined, queries: new Map() };
+    const slot: Slot = { worker, ready: true, job: undefined, since: 0, queries: new Map() };
     worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
     // 'error' (uncaught exception in the worker) is always followed by 'exit'.
     let lastError: Error | undefined;
@@ -179,6 +183,7 @@ export class WorkerPool {
     const job = slot.job;
     if (!job || m.id !== job.id) return;
     slot.job = undefined;
+    this.busyMs += performance.now() - slot.since;
     if (slot.queries.size === 0) slot.worker.unref();
     if (m.type === 'result') job.resolve(m.data);
     else job.reject(new HushError('internal', `inference failed: ${m.message}`));
@@ -219,6 +224,7 @@ export class WorkerPool {
       const job = this.lanes.high.shift() ?? this.lanes.normal.shift();
       if (!job) return;
       slot.job = job;
+      slot.since = performance.now();
       // A busy worker keeps the process alive until it answers.
       slot.worker.ref();
       slot.worker.postMessage({ ...job.payload, id: job.id }, job.transfer);
