@@ -48,6 +48,8 @@ export interface AudioTrainConfig {
   readonly valSeconds: number;
   /** Attenuation limit (dB) used when measuring validation SI-SDR. */
   readonly valAttenuationDb: number;
+  /** On resume, forget the best validation score (after a change of the validation set). */
+  readonly resetBest?: boolean;
 }
 
 export const DEFAULT_AUDIO_TRAIN: AudioTrainConfig = {
@@ -250,8 +252,8 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
   say(`loaded ${train.speech.length} train speech clips, ${train.noise.length} noises; ${val.speech.length}/${val.noise.length} val (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   const maker = new ExampleMaker({ rate: cfg.rate, hopSeconds: cfg.hopSeconds, frames: cfg.frames, bands: cfg.bands, levelDb: cfg.levelDb, compress: cfg.compress, corruption: cfg.corruption, speechAugment: cfg.speechAugment, noiseFloorFrames: cfg.noiseFloorFrames ?? 0 });
-  // validation mixtures are never augmented
-  const valMaker = new ExampleMaker({ ...maker.cfg, speechAugment: undefined });
+  // validation mixtures are never augmented, and keep to the evaluated SNR range (no near-clean extras)
+  const valMaker = new ExampleMaker({ ...maker.cfg, speechAugment: undefined, corruption: { ...maker.cfg.corruption, highSnrProbability: 0 } });
   const speech = new SpeechSampler(train.speech);
   const valSpeech = new SpeechSampler(val.speech);
 
@@ -272,7 +274,8 @@ export async function trainAudio(config: AudioTrainConfig | readonly string[] = 
     meta = c.meta;
     step = c.state.step;
     rng.state = c.state.rngState;
-    bestValSiSdr = c.state.bestValSiSdr;
+    // --resetBest true: the validation set changed, earlier scores are not comparable
+    bestValSiSdr = cfg.resetBest ? -Infinity : c.state.bestValSiSdr;
     say(`resumed from step ${step} (best val SI-SDR ${bestValSiSdr.toFixed(2)} dB)`);
   } else {
     const statRng = new Rng(cfg.seed * 31 + 5);
