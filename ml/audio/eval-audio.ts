@@ -33,6 +33,8 @@ export interface Scores {
 export interface EvalAudioOptions {
   /** 4 mixtures per SNR instead of 16 (CI-friendly). */
   quick?: boolean;
+  /** Mixtures per SNR (overrides quick's 4 / the default 16). */
+  perSnr?: number;
   /** Model folder (default resources/models/audio-dae); `model` is the same (ml/eval.ts's --model). */
   modelDir?: string;
   model?: string;
@@ -162,7 +164,7 @@ export async function evalAudio(opts: EvalAudioOptions = {}): Promise<EvalAudioR
   // wall time and this process's CPU time (the machine is shared: CPU time is the fairer RTF)
   const timing = { model: 0, modelCpu: 0, audio: 0 };
 
-  const perSnr = opts.quick ? 4 : 16;
+  const perSnr = opts.perSnr ?? (opts.quick ? 4 : 16);
   const set = await syntheticTestSet(perSnr);
   const synthetic: EvalAudioResult['synthetic'] = {};
   for (const [snr, mixes] of set) {
@@ -225,7 +227,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = args.indexOf(k);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  evalAudio({ quick: args.includes('--quick'), modelDir: get('--model'), maxAttenuationDb: get('--limit') ? Number(get('--limit')) : undefined }).catch((e) => {
+  evalAudio({
+    quick: args.includes('--quick'),
+    modelDir: get('--model'),
+    maxAttenuationDb: get('--limit') ? Number(get('--limit')) : undefined,
+    perSnr: get('--per-snr') ? Number(get('--per-snr')) : undefined,
+  }).catch((e) => {
     console.error(e);
     process.exit(1);
   });
