@@ -89,7 +89,11 @@ async function tryWasm(opts: BackendOptions): Promise<boolean> {
       return Array.from({ length: Math.max(c.length, 2 * threads) }, (_, i) => c[i % c.length]);
     };
     try {
-      return await tf.setBackend('wasm');
+      const ok = await tf.setBackend('wasm');
+      // XNNPACK's pool threads idle on a futex forever; unref them so they never hold the process open.
+      const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: { unusedWorkers?: { unref?: () => void }[]; runningWorkers?: { unref?: () => void }[] } } }).wasm?.PThread;
+      for (const w of [...(pthreads?.unusedWorkers ?? []), ...(pthreads?.runningWorkers ?? [])]) w.unref?.();
+      return ok;
     } finally {
       os.cpus = realCpus;
       clearInterval(keepAlive);
