@@ -15,7 +15,7 @@ import * as image from './image/index.ts';
 import { defaultOutputFormat } from './image/formats.ts';
 import type { BatchSummary, JobEvent } from './jobs/events.ts';
 import { detectMediaKind } from './jobs/media-kind.ts';
-import { expandPattern, extensionFor, OutputPlanner } from './jobs/output-naming.ts';
+import { expandPattern, extensionFor, OutputPlanner, PARTIAL_MARK } from './jobs/output-naming.ts';
 import { runQueue, type QueueTask, type TaskContext, type TaskResult } from './jobs/queue.ts';
 import type { DisposableImageDenoiser } from './models/image-denoiser.ts';
 import { loadAudioModel, loadImageModel, previewAudioDenoiser, previewImageDenoiser, tileConcurrency, type DisposableAudioDenoiser } from './pool/index.ts';
@@ -35,6 +35,17 @@ const STAGE_SPAN: Readonly<Partial<Record<Stage, readonly [number, number]>>> = 
 
 function appVersion(): Promise<string> {
   return readFile(new URL('../../package.json', import.meta.url), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version);
+}
+
+/**
+ * Errors raised while writing name the hidden temp file (".x.hush-partial-…png"), which the user
+ * never sees: say the output's real name instead.
+ */
+function nameTheOutput(err: unknown, output: string): unknown {
+  if (!(err instanceof HushError) || !err.message.includes(PARTIAL_MARK)) return err;
+  const ext = path.extname(output).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const temp = new RegExp(`[^\\s/\\\\]*${PARTIAL_MARK.replace(/[.-]/g, '\\$&')}[^\\s/\\\\]*?${ext}`, 'g');
+  return new HushError(err.code, err.message.replace(temp, path.basename(output)), { cause: err });
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -234,7 +245,7 @@ export class Engine implements EngineApi {
     } catch (err) {
       await rm(temp, { force: true });
       planner.release(claim.path);
-      throw err;
+      throw nameTheOutput(err, claim.path);
     }
   }
 
