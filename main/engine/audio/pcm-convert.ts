@@ -135,7 +135,7 @@ export function encodeInterleaved(channels: readonly Float32Array[], frames: num
     for (let f = 0, i = 0; f < frames; f++) {
       for (let c = 0; c < nch; c++, i++) {
         let x = channels[c][f] * 32768;
-        if (dither) x += dither.sample();
+        if (dither && x !== 0) x += dither.sample(); // digital silence stays silent
         x = Math.round(x);
         v[i] = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
       }
@@ -162,7 +162,7 @@ export function quantize(src: Float32Array, frames: number, bits: 16 | 24, out: 
   const min = -scale;
   for (let f = 0; f < frames; f++) {
     let x = src[f] * scale;
-    if (dither) x += dither.sample();
+    if (dither && x !== 0) x += dither.sample(); // digital silence stays silent
     x = Math.round(x);
     out[f] = x > max ? max : x < min ? min : x;
   }
