@@ -72,7 +72,7 @@ export async function renderImagePreview(path: string, opts: PreviewOptions): Pr
   let view: PreviewRegion; // part of `raw` to show
   let sigmaHere = sigma;
   try {
-    const base = sharp(path, { limitInputPixels: DEFAULT_MAX_PIXELS, pages: 1, page: 0 }).autoOrient();
+    const base = sharp(path, { limitInputPixels: DEFAULT_MAX_PIXELS, pages: 1, page: 0, failOn: 'truncated' }).autoOrient();
     if (opts.region) {
       region = clipRegion(opts.region, probe.width, probe.height);
       if (region.width * region.height > MAX_REGION_PIXELS) {
@@ -134,7 +134,7 @@ export async function makeImageThumbnail(path: string, maxSide: number): Promise
   await assertReadableFile(path);
   const side = Math.max(8, Math.floor(maxSide));
   try {
-    return await sharp(path, { limitInputPixels: DEFAULT_MAX_PIXELS, pages: 1, page: 0 })
+    return await sharp(path, { limitInputPixels: DEFAULT_MAX_PIXELS, pages: 1, page: 0, failOn: 'truncated' })
       .autoOrient()
       .resize(side, side, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
