@@ -206,13 +206,12 @@ export async function denoiseRaster(raster: PixelRaster, denoiser: ImageDenoiser
       wsum.set(carry.wsum, off);
     }
 
-    const jobs = colsPlan.map((ct, c) => async (): Promise<void> => {
-      throwIfAborted(opts.signal);
-      const tile = buildTile(band, bandLo, raster, rowMap, colMaps[c]);
-      const out = await denoiser.denoise(tile, sigma);
-      if (out.width !== tile.width || out.height !== tile.height || out.data.length !== tile.data.length) {
-        throw new HushError('internal', `denoiser returned a ${out.width}×${out.height} tile for a ${tile.width}×${tile.height} input`);
-      }
+    // Tiles are blended in column order whatever order they finish in (several may be in flight):
+    // float sums then never depend on timing, so N tiles in flight give the same pixels as one.
+    const finished = new Map<number, RgbTile>();
+    let nextBlend = 0;
+    const blendTile = (c: number, out: RgbTile): void => {
+      const ct = colsPlan[c];
       const cw = colWeights[c];
       for (let y = rt.keepStart; y < rt.keepEnd; y++) {
         const wy = rowWeights[y - rt.keepStart];
@@ -222,13 +221,26 @@ export async function denoiseRaster(raster: PixelRaster, denoiser: ImageDenoiser
         for (let x = ct.keepStart; x < ct.keepEnd; x++) {
           const w = wy * cw[x - ct.keepStart];
           if (w === 0) continue;
-          const s = (ty * tile.width + (x - ct.start)) * 3;
+          const s = (ty * out.width + (x - ct.start)) * 3;
           const d = (accRow + x) * 3;
           acc[d] += w * out.data[s];
           acc[d + 1] += w * out.data[s + 1];
           acc[d + 2] += w * out.data[s + 2];
           wsum[accRow + x] += w;
         }
+      }
+    };
+    const jobs = colsPlan.map((_, c) => async (): Promise<void> => {
+      throwIfAborted(opts.signal);
+      const tile = buildTile(band, bandLo, raster, rowMap, colMaps[c]);
+      const out = await denoiser.denoise(tile, sigma);
+      if (out.width !== tile.width || out.height !== tile.height || out.data.length !== tile.data.length) {
+        throw new HushError('internal', `denoiser returned a ${out.width}×${out.height} tile for a ${tile.width}×${tile.height} input`);
+      }
+      finished.set(c, out);
+      for (let next = finished.get(nextBlend); next; next = finished.get(nextBlend)) {
+        finished.delete(nextBlend);
+        blendTile(nextBlend++, next);
       }
       done++;
       opts.onProgress?.(done / total);
