@@ -100,6 +100,8 @@ const cases: Case[] = [
   { name: LONG_NAME, what: `243-byte file name`, make: () => photo().png().toBuffer(), expect: 'done', check: expectImage(48, 40) },
   { name: '   spaces   in   name   .png', what: 'space-filled file name', make: () => photo().png().toBuffer(), expect: 'done', check: expectImage(48, 40) },
   { name: DEEP, what: `path of ${DEEP.length + 30}+ characters, 12 folders deep`, make: (d) => wav(d, '16', 1, 8000), expect: 'done', check: expectAudio(1, 8000) },
+  // Name collisions: a second input called one.png (another folder) gets a unique output name.
+  { name: 'twin/one.png', what: 'second input named one.png (other folder)', make: () => photo(1, 1).png().toBuffer(), expect: 'done', check: async (out) => expect(path.basename(out)).toBe('one-1.png') },
   // Unreadable (chmod 000 only bites for non-root users; the root case is covered below by a child process that drops to 'nobody')
   { name: 'folder.jpg', what: 'a folder named .jpg', make: () => null, expect: 'unreadable', text: /folder/ },
   { name: 'dangling.wav', what: 'a symlink to nothing', make: () => null, expect: 'unreadable', text: /does not exist|not found|no such/i },
@@ -107,6 +109,7 @@ const cases: Case[] = [
 ];
 
 let engine: Engine;
+let roInputs = '';
 let root = '';
 let inDir = '';
 const table: string[] = [];
@@ -136,6 +139,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await engine?.dispose();
+  if (roInputs) spawnSync('umount', [roInputs]);
   if (process.env.HUSH_RELIABILITY_TABLE) console.log(`\n${table.join('\n')}\n`);
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -166,8 +170,18 @@ describe('bad inputs in one real engine batch', () => {
     // Originals read-only (and, for the non-root case, one unreadable), fingerprinted before.
     for (const rel of await tree(inDir)) if (!rel.endsWith('dangling.wav')) await chmod(path.join(inDir, rel), rel.endsWith('locked.png') ? 0o000 : 0o444);
     const before = await fingerprint(inDir);
+    // As root, permissions do not stop writes: make the inputs' folder a read-only bind mount, so
+    // any attempt to open an original for writing fails loudly (EROFS) instead of going unnoticed.
+    if (IS_ROOT && spawnSync('mount', ['--bind', inDir, inDir]).status === 0) {
+      roInputs = inDir;
+      execFileSync('mount', ['-o', 'remount,bind,ro', inDir]);
+      await expect(writeFile(path.join(inDir, 'probe'), 'x')).rejects.toMatchObject({ code: 'EROFS' });
+    }
 
+    // An earlier output sits where good-0's output would go: it must survive, good-0 gets another name.
     const out = path.join(root, 'out');
+    await mkdir(out);
+    await writeFile(path.join(out, 'good-0.png'), 'an earlier export the user kept');
     const t0 = performance.now();
     const summary: BatchSummary = await engine.denoise({ files: files.map((p) => ({ path: p })), outDir: out, sigma: 'auto', reductionDb: 'auto' }).result;
     const seconds = (performance.now() - t0) / 1000;
@@ -200,7 +214,10 @@ describe('bad inputs in one real engine batch', () => {
     // Nothing partial or temporary anywhere; exactly one output per finished file.
     const written = await tree(out);
     expect(written.filter((n) => n.startsWith('.') || n.includes(PARTIAL_MARK))).toEqual([]);
-    expect(written).toHaveLength(summary.outcomes.filter((o) => o.status === 'done').length);
+    expect(written).toHaveLength(summary.outcomes.filter((o) => o.status === 'done').length + 1);
+    expect(await readFile(path.join(out, 'good-0.png'), 'utf8')).toBe('an earlier export the user kept');
+    const first = summary.outcomes[0];
+    expect(first.status === 'done' && path.basename(first.result.output)).toBe('good-0-1.png');
     expect(await fingerprint(inDir)).toEqual(before);
     expect((await tree(inDir)).filter((n) => n.includes(PARTIAL_MARK))).toEqual([]);
   }, 600_000);
