@@ -35,7 +35,7 @@ function formatInfo(info: EngineInfo): string {
     m ? `${label}: ${m.name} (weights ${m.version}), ${m.params.toLocaleString("en-US")} parameters (${m.dir})` : `${label}: not available`;
   return [
     `Hush ${info.versions.app}`,
-    `backend: ${b.name}${b.name === 'wasm' ? (b.simd ? ' (SIMD)' : ' (no SIMD)') : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`,
+    `backend: ${b.name}${b.name === 'wasm' ? (b.simd ? ' (SIMD)' : ' (no SIMD)') : ''}, ${b.threads} ${b.name === 'wasm' && b.threads > 1 ? 'worker threads' : `thread${b.threads === 1 ? '' : 's'}`}`,
     model(info.models.image, 'image model'),
     model(info.models.audio, 'audio model'),
     ...info.modelErrors.map((e) => `  ! ${e}`),

@@ -18,7 +18,7 @@ import { detectMediaKind } from './jobs/media-kind.ts';
 import { expandPattern, extensionFor, OutputPlanner, PARTIAL_MARK } from './jobs/output-naming.ts';
 import { runQueue, type QueueTask, type TaskContext, type TaskResult } from './jobs/queue.ts';
 import type { DisposableImageDenoiser } from './models/image-denoiser.ts';
-import { loadAudioModel, loadImageModel, previewAudioDenoiser, previewImageDenoiser, tileConcurrency, type DisposableAudioDenoiser } from './pool/index.ts';
+import { loadAudioModel, loadImageModel, previewAudioDenoiser, previewImageDenoiser, tileConcurrency, workersFor, type DisposableAudioDenoiser } from './pool/index.ts';
 import { defaultResourcesDir, modelDir, readModelInfo } from './models/registry.ts';
 import { backendInfo, initBackend, type BackendInfo } from './tf/backend.ts';
 import { HushError, type ImageFormat, type MediaKind, type OutputFormat, type Stage } from './types.ts';
@@ -109,7 +109,8 @@ export class Engine implements EngineApi {
     const [imageInfo, audioInfo, app] = await Promise.all([read('image'), read('audio'), appVersion()]);
     const b = backendInfo() ?? this.backend;
     return {
-      backend: { name: b.name, threads: b.threads, simd: b.simd ?? false },
+      // On wasm the models run on a pool of worker threads (one backend each): that is the parallelism.
+      backend: { name: b.name, threads: Math.max(b.threads, workersFor(b)), simd: b.simd ?? false },
       models: { image: imageInfo, audio: audioInfo },
       modelErrors,
       versions: {
