@@ -2,14 +2,13 @@
 // window.hush). Browser-safe: no Node imports. Replies and events are validated against the same
 // contract the preload uses; dropped files are uploaded in chunks to the bridge, which keeps them in
 // a private temp folder and grants them.
+import { buildHushApi, checkEvent, unwrapReply } from '../ipc/api-client.ts';
 import {
   ACCEPTED_EXTENSIONS,
   UPLOAD_CHUNK_BYTES,
-  allChannels,
   apiErrorToError,
   events,
   kindOfExtension,
-  replySchema,
   type AddFilesResult,
   type Channel,
   type EventName,
@@ -100,17 +99,18 @@ export function createWebClient(options: WebClientOptions): WebClient {
         const p = pending.get(frame.id);
         if (!p) return;
         pending.delete(frame.id);
-        const reply = replySchema(allChannels[p.channel].response).safeParse(frame.reply);
-        if (!reply.success) p.reject(apiErrorToError({ code: 'internal', message: `Malformed reply to ${p.channel}.` }));
-        else if (reply.data.ok) p.resolve(reply.data.value);
-        else p.reject(apiErrorToError(reply.data.error));
+        try {
+          p.resolve(unwrapReply(p.channel, frame.reply));
+        } catch (err) {
+          p.reject(err as Error);
+        }
         return;
       }
       if ('event' in frame && typeof frame.event === 'string' && frame.event in events) {
         const name = frame.event as EventName;
-        const checked = events[name].safeParse('payload' in frame ? frame.payload : undefined);
-        if (!checked.success) return;
-        for (const l of listeners.get(name) ?? []) l(checked.data);
+        const checked = checkEvent(name, 'payload' in frame ? frame.payload : undefined);
+        if (!checked) return;
+        for (const l of listeners.get(name) ?? []) l(checked.payload);
       }
     };
     ws.onclose = () => {
@@ -183,59 +183,34 @@ export function createWebClient(options: WebClientOptions): WebClient {
     return result;
   }
 
+  function openFiles(opts?: { folders?: boolean }): Promise<AddFilesResult> {
+    // Runs synchronously up to input.click(), so the click handler's user activation still counts.
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    if (opts?.folders) input.webkitdirectory = true;
+    else input.accept = [...ACCEPTED_EXTENSIONS.image, ...ACCEPTED_EXTENSIONS.audio].map((e) => `.${e}`).join(',');
+    input.style.display = 'none';
+    document.body.appendChild(input);
+    const picked = new Promise<File[]>((resolve) => {
+      input.addEventListener('change', () => resolve(input.files ? [...input.files] : []), { once: true });
+      input.addEventListener('cancel', () => resolve([]), { once: true });
+    });
+    input.click();
+    return picked.then(async (files) => {
+      input.remove();
+      return addFiles(files);
+    });
+  }
+
   const api: WebClient = {
     ready,
     close() {
       closed = true;
       socket?.close();
     },
-    addFiles,
-    openFiles(opts) {
-      // Runs synchronously up to input.click(), so the click handler's user activation still counts.
-      const input = document.createElement('input');
-      input.type = 'file';
-      input.multiple = true;
-      if (opts?.folders) input.webkitdirectory = true;
-      else input.accept = [...ACCEPTED_EXTENSIONS.image, ...ACCEPTED_EXTENSIONS.audio].map((e) => `.${e}`).join(',');
-      input.style.display = 'none';
-      document.body.appendChild(input);
-      const picked = new Promise<File[]>((resolve) => {
-        input.addEventListener('change', () => resolve(input.files ? [...input.files] : []), { once: true });
-        input.addEventListener('cancel', () => resolve([]), { once: true });
-      });
-      input.click();
-      return picked.then(
-        async (files) => {
-          input.remove();
-          return addFiles(files);
-        },
-      );
-    },
-    listFiles: () => call('files:list', {}),
-    removeFiles: async (ids) => {
-      await call('files:remove', { ids: [...ids] });
-    },
-    getThumbnail: (request) => call('files:thumbnail', request),
-    getAudioOverview: (request) => call('files:audio-overview', request),
-    estimateNoise: (request) => call('files:estimate', request),
-    previewImage: (request) => call('preview:image', request),
-    previewAudio: (request) => call('preview:audio', request),
-    previewFull: (request) => call('preview:full', request),
-    chooseOutputFolder: () => call('output:choose-folder', {}),
-    exportBatch: (request) => call('export:start', request),
-    cancelExport: async () => {
-      await call('export:cancel', {});
-    },
-    revealItem: (id) => call('shell:reveal', { id }),
-    getSettings: () => call('settings:get', {}),
-    setSettings: (patch) => call('settings:set', patch),
-    getAppInfo: () => call('app:info', {}),
-    getEngineStatus: () => call('engine:status', {}),
-    onEngineStatus: (listener) => subscribe('engine:status', listener),
-    onExportProgress: (listener) => subscribe('export:progress', listener),
-    onFilesAdded: (listener) => subscribe('files:added', listener),
-    onMenuCommand: (listener) => subscribe('menu:command', listener),
-  } satisfies WebClient;
+    ...buildHushApi({ invoke: call, subscribe }, { addFiles, openFiles }),
+  };
 
   connect();
   return api;
