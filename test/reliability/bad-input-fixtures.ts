@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { floatTiff } from '../engine/image/float-tiff.ts';
 import { writeWavFixture } from '../engine/audio/helpers/wav-fixtures.ts';
 
@@ -12,7 +12,7 @@ export const SPEECH = path.resolve('../shared/data/audio/speech/en-female-alliso
 const FIX = path.resolve('test/fixtures/audio');
 
 /** A small crop of a real photo (fast through the DAE). */
-export function photo(w = 48, h = 40): sharp.Sharp {
+export function photo(w = 48, h = 40): Sharp {
   return sharp(PHOTO).extract({ left: 10, top: 10, width: w, height: h });
 }
 
@@ -37,7 +37,7 @@ export async function animated(format: 'gif' | 'webp'): Promise<Buffer> {
 
 export async function floatTiffPhoto(): Promise<Buffer> {
   const { data, info } = await photo(24, 20).raw().toBuffer({ resolveWithObject: true });
-  return floatTiff(info.width, info.height, Float32Array.from(data, (v) => v / 255));
+  return floatTiff(info.width, info.height, Float32Array.from(data as Uint8Array, (v: number) => v / 255));
 }
 
 /** Bytes of a WAV written by wavefile (see wav-fixtures.ts) — `frames` frames of tone + noise. */

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../main/engine/engine.ts';
 import type { BatchSummary, FileOutcome } from '../../main/engine/jobs/events.ts';
@@ -34,11 +34,7 @@ interface Case {
   readonly check?: (output: string) => Promise<void>;
 }
 
-async function imageSize(p: string): Promise<[number, number, number | undefined]> {
-  const m = await sharp(p).metadata();
-  return [m.width ?? 0, m.height ?? 0, m.pages];
-}
-const expectImage = (w: number, h: number, extra?: (m: sharp.Metadata) => void) => async (out: string): Promise<void> => {
+const expectImage = (w: number, h: number, extra?: (m: Metadata) => void) => async (out: string): Promise<void> => {
   const m = await sharp(out).metadata();
   expect([m.width, m.height]).toEqual([w, h]);
   extra?.(m);
