@@ -137,9 +137,7 @@ describe('Hush in Chromium against the real engine (web bridge)', () => {
     page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
-      // Chromium rejects an IPv6 literal in a CSP source list (the bridge's header lists ws://[::1]);
-      // it only drops that one source, nothing is blocked. Anything else fails the test.
-      if (/contains an invalid source: 'ws:\/\/\[::1\]/.test(m.text())) return;
+      // Every console error fails the test (the CSP no longer lists ws://[::1], which Chromium rejected).
       problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
