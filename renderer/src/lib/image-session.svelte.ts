@@ -1,15 +1,16 @@
 // The selected photo: full-size before/after canvases that fast previews of the visible region are
-// composited into, followed by the whole denoised image. Stale answers (for a strength the user has
-// already left) are dropped, so the last slider position always wins.
-import { apiErrorText, MAX_PREVIEW_SIDE, type HushApi, type Region, type Strength, type Thumbnail } from '../../../main/ipc/contract.ts';
-import { debounce, LatestPump } from './latest.ts';
+// composited into, followed by the whole denoised image (stale answers dropped: denoise-session).
+import { MAX_PREVIEW_SIDE, type FullPreview, type HushApi, type Region, type Strength, type Thumbnail } from '../../../main/ipc/contract.ts';
+import { DenoiseSession, type Commit } from './denoise-session.svelte.ts';
 import { loadImage, makeCanvas, paintDifference } from './media.ts';
 import type { Rect } from './viewport.svelte.ts';
 
 /** Side of the fast preview crop: small enough to come back within a fraction of a second. */
 export const PREVIEW_SIDE = 384;
 
-export class ImageSession {
+type RegionRequest = { readonly strength: Strength; readonly region: Region };
+
+export class ImageSession extends DenoiseSession<RegionRequest> {
   readonly width: number;
   readonly height: number;
   readonly before: HTMLCanvasElement;
@@ -22,32 +23,13 @@ export class ImageSession {
   version = $state(0);
   /** Some denoised pixels exist (a preview crop or the full image). */
   hasAfter = $state(false);
-  /** The full image has been denoised at the current target strength. */
-  fullDone = $state(false);
   /** Some full image (at any strength) is in `after`, so it has no transparent holes. */
   everFull = $state(false);
-  previewBusy = $state(false);
-  fullBusy = $state(false);
   /** σ actually applied by the latest result (the estimate when the target is auto). */
   appliedSigma = $state<number | null>(null);
-  lastPreviewMs = $state<number | null>(null);
-  lastFullMs = $state<number | null>(null);
-  /** The last full result came from the bridge's cache (asked before at this strength). */
-  lastFullCached = $state(false);
-  error = $state<string | null>(null);
 
-  private target: Strength = 'auto';
-  private disposed = false;
-  private readonly pump: LatestPump<{ strength: Strength; region: Region }>;
-  private fullSeq = 0;
-  private readonly fullLater: ReturnType<typeof debounce<[Strength]>>;
-
-  constructor(
-    private readonly api: HushApi,
-    readonly fileId: string,
-    thumb: Thumbnail,
-    thumbImage: HTMLImageElement | null,
-  ) {
+  constructor(api: HushApi, fileId: string, thumb: Thumbnail, thumbImage: HTMLImageElement | null) {
+    super(api, fileId);
     this.width = thumb.sourceWidth;
     this.height = thumb.sourceHeight;
     this.before = makeCanvas(this.width, this.height);
@@ -59,8 +41,6 @@ export class ImageSession {
     // "Before" starts as the thumbnail scaled up; "after" stays transparent where nothing was
     // denoised yet, so the view can show honestly which part is processed.
     if (thumbImage) bctx?.drawImage(thumbImage, 0, 0, this.width, this.height);
-    this.pump = new LatestPump((req) => this.runPreview(req.strength, req.region));
-    this.fullLater = debounce((s: Strength) => void this.runFull(s), 350);
   }
 
   /** Clip the visible rectangle to a preview-sized crop around its centre. */
@@ -77,11 +57,7 @@ export class ImageSession {
 
   /** The strength the user is on now: new previews and the full image follow it. */
   setTarget(strength: Strength, visible: Rect, opts: { full: boolean }): void {
-    const changed = strength !== this.target;
-    this.target = strength;
-    if (changed) this.fullDone = false;
-    this.pushPreview(strength, ImageSession.previewRegion(visible, this.width, this.height));
-    if (opts.full && (changed || !this.fullDone)) this.fullLater(strength);
+    this.retarget(strength, opts.full, () => this.pushPreview(strength, ImageSession.previewRegion(visible, this.width, this.height)));
   }
 
   /** Ask for the visible region again (after a pan/zoom), at the current strength. */
@@ -114,41 +90,25 @@ export class ImageSession {
     });
   }
 
-  private async runPreview(strength: Strength, region: Region): Promise<void> {
-    // Queued while the full image was on its way: nothing left to preview.
-    if (this.disposed || strength !== this.target || this.fullDone) return;
-    this.previewBusy = true;
-    try {
-      const res = await this.api.previewImage({ fileId: this.fileId, region, sigma: strength });
-      if (this.disposed || strength !== this.target) return;
-      const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
-      if (this.disposed || strength !== this.target) return;
-      // A finished full image at this strength is better than a crop: leave it alone.
-      if (this.fullDone) return;
+  protected async fetchPreview({ strength, region }: RegionRequest, current: () => boolean): Promise<Commit> {
+    const res = await this.api.previewImage({ fileId: this.fileId, region, sigma: strength });
+    if (!current()) return null;
+    const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
+    return () => {
       const r = res.region;
       this.before.getContext('2d')?.drawImage(b, r.left, r.top, r.width, r.height);
       this.after.getContext('2d')?.drawImage(a, r.left, r.top, r.width, r.height);
       this.appliedSigma = res.sigma;
       this.lastPreviewMs = res.ms;
       this.hasAfter = true;
-      this.error = null;
       this.version++;
-    } catch (err) {
-      if (!this.disposed) this.error = apiErrorText(err);
-    } finally {
-      this.previewBusy = false;
-    }
+    };
   }
 
-  private async runFull(strength: Strength): Promise<void> {
-    if (this.disposed) return;
-    const seq = ++this.fullSeq;
-    this.fullBusy = true;
-    try {
-      const res = await this.api.previewFull({ fileId: this.fileId, strength });
-      if (this.disposed || seq !== this.fullSeq || strength !== this.target || res.kind !== 'image') return;
-      const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
-      if (this.disposed || seq !== this.fullSeq || strength !== this.target) return;
+  protected async fetchFull(res: FullPreview): Promise<Commit> {
+    if (res.kind !== 'image') return null;
+    const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
+    return () => {
       const bc = this.before.getContext('2d');
       const ac = this.after.getContext('2d');
       bc?.clearRect(0, 0, this.width, this.height);
@@ -156,18 +116,10 @@ export class ImageSession {
       bc?.drawImage(b, 0, 0, this.width, this.height);
       ac?.drawImage(a, 0, 0, this.width, this.height);
       this.appliedSigma = res.sigma;
-      this.lastFullMs = res.ms;
-      this.lastFullCached = res.cached;
       this.hasAfter = true;
-      this.fullDone = true;
       this.everFull = true;
-      this.error = null;
       this.version++;
-    } catch (err) {
-      if (!this.disposed && seq === this.fullSeq) this.error = apiErrorText(err);
-    } finally {
-      if (seq === this.fullSeq) this.fullBusy = false;
-    }
+    };
   }
 
   /** A sharper "before" placeholder (a bigger thumbnail) until real pixels arrive. */
@@ -185,11 +137,5 @@ export class ImageSession {
       this.noiseGain = gain;
     }
     return this.noiseCanvas;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.pump.stop();
-    this.fullLater.cancel();
   }
 }
