@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { events, type Channel, type EventName, type EventPayload, type WebChannel } from '../ipc/contract.ts';
 import { createDispatcher, type CallContext, type Dispatcher } from '../ipc/dispatch.ts';
 import type { FileRegistry } from '../ipc/file-registry.ts';
+import { contentTypeOf, fileInside } from '../ipc/renderer-files.ts';
 import { createHandlers, type EngineHost, type Handlers } from '../ipc/handlers.ts';
 import type { SettingsStore } from '../ipc/settings-store.ts';
 import { UploadStore } from './uploads.ts';
@@ -56,21 +57,6 @@ export interface WebBridge {
 const CONTEXT: CallContext = { transport: 'web' };
 /** A request frame: `id` echoes back in the reply. */
 const RequestFrameSchema = z.strictObject({ id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), channel: z.string().max(64), payload: z.unknown() });
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
 
 export function tokensEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -185,16 +171,15 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       const html = await readFile(path.join(options.rendererDir, 'index.html'), 'utf8');
       const injected = html.replace(/<head>/i, `<head>\n    <meta name="hush-bridge-token" content="${token}" />`);
       res.writeHead(200, {
-        'Content-Type': MIME['.html'],
+        'Content-Type': contentTypeOf('index.html'),
         'Content-Security-Policy': pageCsp(port),
         'Cache-Control': 'no-store',
       });
       res.end(req.method === 'HEAD' ? undefined : injected);
       return;
     }
-    const root = path.resolve(options.rendererDir);
-    const file = path.resolve(root, '.' + rel);
-    if (!file.startsWith(root + path.sep)) {
+    const file = fileInside(options.rendererDir, rel);
+    if (!file) {
       res.writeHead(404).end();
       return;
     }
@@ -204,7 +189,7 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       return;
     }
     res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(file),
       'Content-Length': st.size,
       'Cache-Control': 'no-cache',
     });
