@@ -5,6 +5,7 @@
 //   dist/main/electron/main.js     Electron main process (ESM)
 //   dist/preload/index.cjs         preload (CommonJS, sandboxed)
 //   dist/engine/engine-process.js  engine entry for utilityProcess.fork (ESM)
+//   dist/engine/pool-worker-entry.mjs  inference worker the engine's pool starts beside it (ESM)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
@@ -42,6 +43,13 @@ export const entries: readonly (BuildOptions & { entryPoints: string[]; outfile:
     ...common,
     entryPoints: [path.join(root, 'main/host/engine-process.ts')],
     outfile: path.join(root, 'dist/engine/engine-process.js'),
+    format: 'esm',
+    packages: 'external',
+  },
+  {
+    ...common,
+    entryPoints: [path.join(root, 'main/engine/pool/pool-worker-main.ts')],
+    outfile: path.join(root, 'dist/engine/pool-worker-entry.mjs'),
     format: 'esm',
     packages: 'external',
   },
