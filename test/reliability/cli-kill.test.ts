@@ -82,12 +82,15 @@ function runCli(args: string[], onStart?: (pid: number, out: () => string) => vo
   });
 }
 
-/** The pid of the CLI's engine process (its only node child). */
+/**
+ * The pid of the CLI's engine process. Picked by its command line: on a fresh checkout tsx also runs
+ * an esbuild service as a child of the CLI, and killing that instead would prove nothing.
+ */
 function engineChildOf(pid: number): number | null {
   try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-    const pids = out.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
-    return pids[0] ?? null;
+    const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+    const engine = out.split('\n').map((l) => l.trim()).find((l) => l.includes('engine-process'));
+    return engine === undefined ? null : Number(engine.split(/\s+/)[0]);
   } catch {
     return null;
   }
