@@ -249,7 +249,8 @@ describe('bad inputs in one real engine batch', () => {
       `for (const f of [() => probeImage(${JSON.stringify(img)}), () => openAudioReader(${JSON.stringify(snd)})]) await f().then(() => codes.push('ok'), (e) => codes.push(e.code + ': ' + e.message));`,
       `console.log(JSON.stringify(codes));`,
     ].join('\n'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, uid: 65534, gid: 65534, encoding: 'utf8', timeout: 60_000 });
+    // TMPDIR=/tmp: tsx keeps its cache under the temp folder, and an inherited TMPDIR may not be writable for 'nobody'.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, uid: 65534, gid: 65534, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: '/tmp' } });
     expect(r.status, r.stderr).toBe(0);
     const codes = JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
     table.push('', `chmod 000 (as uid 65534): ${codes.join(' / ')}`);
