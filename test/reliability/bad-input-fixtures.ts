@@ -47,7 +47,7 @@ export function wav(dir: string, flavour: Parameters<typeof writeWavFixture>[1],
   return readFileSync(p);
 }
 
-/** 16-bit mono WAV of exact silence. */
+/** 16-bit mono WAV of exact silence (16 kHz); callers may write samples after the 44-byte header. */
 export function silentWav(frames: number): Buffer {
   const data = frames * 2;
   const b = Buffer.alloc(44 + data);

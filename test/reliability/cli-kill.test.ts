@@ -12,24 +12,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTIAL_MARK } from '../../main/engine/jobs/output-naming.ts';
 import { decodeAudio, decodeRgb } from '../engine/engine-helpers.ts';
-import { photo } from './bad-input-fixtures.ts';
+import { photo, silentWav } from './bad-input-fixtures.ts';
 
 /** `seconds` of 16 kHz mono 16-bit noise + tone (long enough to be killed while it is written). */
 function longWav(seconds: number): Buffer {
   const n = seconds * 16000;
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + 2 * n, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(16000, 24);
-  b.writeUInt32LE(32000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(2 * n, 40);
+  const b = silentWav(n);
   let s = 1;
   for (let i = 0; i < n; i++) {
     s = (s * 1664525 + 1013904223) >>> 0;
