@@ -3,25 +3,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAudioWriter, denoiseAudioFile, denoiseStream } from '../../../main/engine/audio/index.ts';
-import { applyGains, istft, powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
-import type { AudioDenoiser } from '../../../main/engine/types.ts';
 import { MinStatsDenoiser } from './helpers/min-stats-denoiser.ts';
-import { decodeFile, realMono } from './helpers/real-audio.ts';
+import { decodeFile, maxAbsDiff, realMono, wholeFile } from './helpers/real-audio.ts';
 import { tempDir } from './helpers/wav-fixtures.ts';
-
-async function wholeFile(x: Float32Array, rate: number, den: AudioDenoiser, db: number): Promise<Float32Array> {
-  const spec = den.frameSpec(rate);
-  const sg = stft(x, spec);
-  applyGains(sg, await den.gains(powerSpectrum(sg), sg.nFrames, sg.nBins, rate, db));
-  return istft(sg, spec, x.length);
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function lcgNoise(n: number, amp: number, seed: number): Float32Array {
   let s = seed >>> 0;

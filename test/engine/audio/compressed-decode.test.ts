@@ -6,33 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openAudioReader, probeAudio } from '../../../main/engine/audio/index.ts';
 import { HushError } from '../../../main/engine/types.ts';
+import { decodeAll } from './helpers/real-audio.ts';
 import { tempDir } from './helpers/wav-fixtures.ts';
 
 const FIX = 'test/fixtures/audio';
 const DATA = '../shared/data/audio';
 const dir = tempDir();
 
-async function readAll(path: string): Promise<{ channels: Float32Array[]; info: Awaited<ReturnType<typeof openAudioReader>>['info'] }> {
-  const r = await openAudioReader(path);
-  const parts: Float32Array[][] = [];
-  try {
-    for (;;) {
-      const b = await r.read(4099);
-      if (b[0].length === 0) break;
-      parts.push(b);
-    }
-  } finally {
-    await r.close();
-  }
-  const n = parts.reduce((s, p) => s + p[0].length, 0);
-  const channels = Array.from({ length: r.info.channels }, (_, c) => {
-    const out = new Float32Array(n);
-    let o = 0;
-    for (const p of parts) (out.set(p[c], o), (o += p[c].length));
-    return out;
-  });
-  return { channels, info: r.info };
-}
+const readAll = (path: string) => decodeAll(path, 4099);
 
 /** Power at `hz` relative to total power (Goertzel), over the middle of the signal. */
 function toneShare(x: Float32Array, rate: number, hz: number): number {

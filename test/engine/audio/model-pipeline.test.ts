@@ -4,13 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAudioWriter, denoiseAudioFile, renderAudioPreview } from '../../../main/engine/audio/index.ts';
-import { applyGains, istft, powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
+import { powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
 import { buildAudioDae } from '../../../main/engine/models/audio-dae.ts';
 import { loadAudioDenoiser, TfAudioDenoiser, type AudioDaeMetadata } from '../../../main/engine/models/audio-denoiser.ts';
 import { DEFAULT_BANDS } from '../../../main/engine/models/audio-features.ts';
 import { initBackend } from '../../../main/engine/tf/backend.ts';
-import type { AudioDenoiser } from '../../../main/engine/types.ts';
-import { DATA, decodeFile, realMono } from './helpers/real-audio.ts';
+import { DATA, decodeFile, maxAbsDiff, realMono, wholeFile } from './helpers/real-audio.ts';
 import { tempDir } from './helpers/wav-fixtures.ts';
 
 const MODEL_DIR = 'resources/models/audio-dae';
@@ -23,20 +22,6 @@ const meta: AudioDaeMetadata = {
 beforeAll(async () => {
   await initBackend();
 });
-
-async function wholeFile(x: Float32Array, rate: number, den: AudioDenoiser, db: number): Promise<Float32Array> {
-  const spec = den.frameSpec(rate);
-  const sg = stft(x, spec);
-  applyGains(sg, await den.gains(powerSpectrum(sg), sg.nFrames, sg.nBins, rate, db));
-  return istft(sg, spec, x.length);
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Energy above `hz` relative to the whole, dB. */
 function highBandShareDb(x: Float32Array, rate: number, hz: number): number {
