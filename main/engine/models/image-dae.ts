@@ -61,14 +61,21 @@ interface BlockArgs {
   name?: string;
 }
 
-/** Pixel-unshuffle; channel order matches TensorFlow's space_to_depth ((dy·B + dx)·C + c). */
-export class SpaceToDepth extends tf.layers.Layer {
-  static readonly className = 'HushSpaceToDepth';
+/** Shared by the two pixel-shuffle layers: a block size, serialised in the layer config. */
+abstract class BlockLayer extends tf.layers.Layer {
   readonly blockSize: number;
   constructor(args: BlockArgs) {
     super(args.name === undefined ? {} : { name: args.name });
     this.blockSize = args.blockSize;
   }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), blockSize: this.blockSize };
+  }
+}
+
+/** Pixel-unshuffle; channel order matches TensorFlow's space_to_depth ((dy·B + dx)·C + c). */
+export class SpaceToDepth extends BlockLayer {
+  static readonly className = 'HushSpaceToDepth';
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, h, w, c] = s as tf.Shape;
     const B = this.blockSize;
@@ -78,19 +85,11 @@ export class SpaceToDepth extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return spaceToDepth(x as tf.Tensor4D, this.blockSize);
   }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), blockSize: this.blockSize };
-  }
 }
 
 /** Pixel-shuffle; inverse of SpaceToDepth (same as tf.depthToSpace, DCR order), with a gradient. */
-export class DepthToSpace extends tf.layers.Layer {
+export class DepthToSpace extends BlockLayer {
   static readonly className = 'HushDepthToSpace';
-  readonly blockSize: number;
-  constructor(args: BlockArgs) {
-    super(args.name === undefined ? {} : { name: args.name });
-    this.blockSize = args.blockSize;
-  }
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, h, w, c] = s as tf.Shape;
     const B = this.blockSize;
@@ -99,9 +98,6 @@ export class DepthToSpace extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return depthToSpace(x as tf.Tensor4D, this.blockSize);
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), blockSize: this.blockSize };
   }
 }
 
