@@ -9,6 +9,7 @@
 // all colour channels are pooled (one σ per image); patches touching clipped pixels (0 or full scale)
 // are skipped because clipping hides noise.
 import sharp from 'sharp';
+import { symmetricEigen } from '../linalg.ts';
 import { decodeErrorFor, assertReadableFile } from './errors.ts';
 
 export interface NoiseImage {
@@ -262,39 +263,9 @@ function normalQuantile(p: number): number {
   return ((((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * q) / (((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1);
 }
 
-/** Eigenvalues of a symmetric d×d matrix (row-major) by cyclic Jacobi rotations. */
+/** Eigenvalues of a symmetric d×d matrix (row-major), unsorted. */
 export function symmetricEigenvalues(matrix: Float64Array, d: number): number[] {
-  const a = Float64Array.from(matrix);
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] ** 2;
-    if (off < 1e-24 * (1 + trace2(a, d))) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const app = a[p * d + p];
-        const aqq = a[q * d + q];
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p];
-          const akq = a[k * d + q];
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k];
-          const aqk = a[q * d + k];
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Array.from({ length: d }, (_, i) => a[i * d + i]);
+  return Array.from(symmetricEigen(matrix, d).values);
 }
 
 /** Side of the square crops sampled from large images (3×3 grid) for `estimateImageNoise`. */
@@ -349,10 +320,4 @@ export function cropGrid(width: number, height: number, size: number, n: number)
     }
   }
   return out;
-}
-
-function trace2(a: Float64Array, d: number): number {
-  let t = 0;
-  for (let i = 0; i < d; i++) t += a[i * d + i] ** 2;
-  return t;
 }

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../main/engine/tf/backend.ts';
-import { PatchZca, symmetricEigen } from '../../../ml/core/whitening.ts';
+import { symmetricEigen } from '../../../main/engine/linalg.ts';
+import { PatchZca } from '../../../ml/core/whitening.ts';
 import { Rng } from '../../../ml/core/rng.ts';
 import { crops, loadPhotos, type Photo } from './real-patches.ts';
 
