@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { initBackend } from '../../main/engine/tf/backend.ts';
-import { lossFn } from './losses.ts';
+import { lossFn, weightedLoss } from './losses.ts';
 import type { WorkerInit, WorkerReply, WorkerStep } from './grad-workers.ts';
 
 async function main(): Promise<void> {
@@ -24,19 +24,27 @@ async function main(): Promise<void> {
       return;
     }
     try {
-      variables.forEach((v, i) => v.assign(tf.tensor(msg.weights[i], v.shape, 'float32')));
+      // assign() shares the new tensor's data; the temporary must be disposed or every step leaks a
+      // full copy of the weights into the wasm heap (this aborted long runs at ≈1500 steps).
+      variables.forEach((v, i) => {
+        const t = tf.tensor(msg.weights[i], v.shape, 'float32');
+        v.assign(t);
+        t.dispose();
+      });
       const inputs = msg.inputs.map((t) => tf.tensor(t.data, [...t.shape], 'float32'));
       const target = tf.tensor(msg.target.data, [...msg.target.shape], 'float32');
+      const weight = msg.weight === undefined ? undefined : tf.tensor(msg.weight.data, [...msg.weight.shape], 'float32');
       const { value, grads } = tf.variableGrads(() => {
         const pred = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor;
-        return loss(pred, target);
+        return weight === undefined ? loss(pred, target) : weightedLoss(init.loss, pred, target, weight);
       }, variables);
       const out = variables.map((v) => {
         const g = grads[v.name];
         return g === undefined ? new Float32Array(v.size) : (g.dataSync() as Float32Array);
       });
-      const reply: WorkerReply = { type: 'grads', id: msg.id, loss: value.dataSync()[0], grads: out };
-      tf.dispose([value, ...Object.values(grads), ...inputs, target]);
+      const lossValue = value.dataSync()[0];
+      tf.dispose([value, ...Object.values(grads), ...inputs, target, ...(weight === undefined ? [] : [weight])]);
+      const reply: WorkerReply = { type: 'grads', id: msg.id, loss: lossValue, grads: out, tensors: tf.memory().numTensors };
       port.postMessage(reply, out.map((a) => a.buffer as ArrayBuffer));
     } catch (err) {
       const reply: WorkerReply = { type: 'error', id: msg.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { LossSpec } from './losses.ts';
-import { lossFn } from './losses.ts';
+import { lossFn, weightedLoss } from './losses.ts';
 import { weightPenalty } from './regularizers.ts';
 import type { Batch, BatchTensor, RawTensor } from './train.ts';
 
@@ -32,11 +32,13 @@ export interface WorkerStep {
   readonly weights: Float32Array[];
   readonly inputs: RawTensor[];
   readonly target: RawTensor;
+  /** Per-sample loss weights for this shard, if the batch has them. */
+  readonly weight?: RawTensor;
 }
 
 export type WorkerReply =
   | { readonly type: 'ready' }
-  | { readonly type: 'grads'; readonly id: number; readonly loss: number; readonly grads: Float32Array[] }
+  | { readonly type: 'grads'; readonly id: number; readonly loss: number; readonly grads: Float32Array[]; readonly tensors: number }
   | { readonly type: 'error'; readonly id?: number; readonly message: string };
 
 function raw(t: BatchTensor): RawTensor {
@@ -51,13 +53,13 @@ function rows(t: RawTensor, start: number, n: number): RawTensor {
 }
 
 class WorkerHandle {
-  private pending = new Map<number, { resolve: (r: { loss: number; grads: Float32Array[] }) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { resolve: (r: { loss: number; grads: Float32Array[]; tensors: number }) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: WorkerReply) => {
       if (m.type === 'grads') {
-        this.pending.get(m.id)?.resolve({ loss: m.loss, grads: m.grads });
+        this.pending.get(m.id)?.resolve({ loss: m.loss, grads: m.grads, tensors: m.tensors });
         this.pending.delete(m.id);
       } else if (m.type === 'error') {
         const e = new Error(`gradient worker: ${m.message}`);
@@ -94,7 +96,7 @@ class WorkerHandle {
     });
   }
 
-  run(step: WorkerStep): Promise<{ loss: number; grads: Float32Array[] }> {
+  run(step: WorkerStep): Promise<{ loss: number; grads: Float32Array[]; tensors: number }> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(step.id, { resolve, reject });
@@ -111,6 +113,8 @@ export class GradientWorkerPool {
   private nextId = 0;
   /** Cumulative milliseconds: main-thread shard, then waiting for the workers after it. */
   readonly timing = { localMs: 0, waitMs: 0, steps: 0 };
+  /** Live tensors in each worker after its last step: flat from step to step, or the worker leaks. */
+  workerTensors: number[] = [];
 
   private constructor(
     private readonly model: tf.LayersModel,
@@ -143,7 +147,8 @@ export class GradientWorkerPool {
     const inputsT = Array.isArray(batch.input) ? (batch.input as BatchTensor[]) : [batch.input as BatchTensor];
     const inputs = inputsT.map(raw);
     const target = raw(batch.target);
-    for (const t of [...inputsT, batch.target]) if (t instanceof tf.Tensor) t.dispose();
+    const weight = batch.weight === undefined ? undefined : raw(batch.weight);
+    for (const t of [...inputsT, batch.target, ...(batch.weight === undefined ? [] : [batch.weight])]) if (t instanceof tf.Tensor) t.dispose();
     const total = target.shape[0];
     const parts = Math.min(this.size, total);
     // Shard sizes differ by at most one; the main thread takes the first shard.
@@ -157,6 +162,7 @@ export class GradientWorkerPool {
         weights: weights.map((w) => w.slice()),
         inputs: inputs.map((t) => copyRaw(rows(t, starts[k + 1], n))),
         target: copyRaw(rows(target, starts[k + 1], n)),
+        ...(weight === undefined ? {} : { weight: copyRaw(rows(weight, starts[k + 1], n)) }),
       }),
     );
     // Main thread's shard, computed while the workers run.
@@ -164,13 +170,18 @@ export class GradientWorkerPool {
     const local = tf.tidy(() => {
       const xs = inputs.map((t) => tf.tensor(rows(t, 0, sizes[0]).data, [sizes[0], ...t.shape.slice(1)], 'float32'));
       const y = tf.tensor(rows(target, 0, sizes[0]).data, [sizes[0], ...target.shape.slice(1)], 'float32');
+      const w = weight === undefined ? undefined : tf.tensor(rows(weight, 0, sizes[0]).data, [sizes[0]], 'float32');
       const f = lossFn(this.loss);
-      const { value, grads } = tf.variableGrads(() => f(this.model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor, y), variables);
+      const { value, grads } = tf.variableGrads(() => {
+        const pred = this.model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+        return w === undefined ? f(pred, y) : weightedLoss(this.loss, pred, y, w);
+      }, variables);
       return { value, grads };
     });
     local.value.dataSync(); // the wasm backend is synchronous; this only fixes the timing point
     const tWait = performance.now();
     const results = await Promise.all(remote);
+    this.workerTensors = results.map((r) => r.tensors);
     this.timing.localMs += tWait - tLocal;
     this.timing.waitMs += performance.now() - tWait;
     this.timing.steps++;

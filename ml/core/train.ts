@@ -4,7 +4,7 @@
 // checkpoints in checkpoints/<run>/.
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
-import { lossFn, type LossFn, type LossName, type LossSpec } from './losses.ts';
+import { lossFn, weightedLoss, type LossFn, type LossName, type LossSpec } from './losses.ts';
 import { penalisedVariables, weightPenalty, type WeightPenalty } from './regularizers.ts';
 import { clipByGlobalNorm, createOptimizer, type OptimizerSpec } from './optimizers.ts';
 import { learningRateAt, type ScheduleSpec } from './schedules.ts';
@@ -25,6 +25,8 @@ export interface Batch {
   /** Model input (or inputs, for multi-input models), batch first. */
   readonly input: BatchTensor | readonly BatchTensor[];
   readonly target: BatchTensor;
+  /** Optional per-sample loss weights, shape [batch] (see weightedLoss); needs the loss by name. */
+  readonly weight?: BatchTensor;
 }
 
 /** Supplies training batches. It must draw all randomness from `rng` for runs to be reproducible. */
@@ -87,7 +89,7 @@ function toTensor(t: BatchTensor): tf.Tensor {
 function disposeBatch(b: Batch, made: tf.Tensor[]): void {
   // Dispose what we created and what the provider handed over (the batch is consumed).
   const inputs = Array.isArray(b.input) ? (b.input as BatchTensor[]) : [b.input as BatchTensor];
-  for (const t of [...inputs, b.target]) if (t instanceof tf.Tensor) t.dispose();
+  for (const t of [...inputs, b.target, ...(b.weight === undefined ? [] : [b.weight])]) if (t instanceof tf.Tensor) t.dispose();
   tf.dispose(made);
 }
 
@@ -96,6 +98,7 @@ function localGradients(
   model: tf.LayersModel,
   variables: tf.Variable[],
   loss: LossFn,
+  lossSpec: LossSpec | undefined,
   penalty: { l1: number; l2: number; variables: readonly tf.Variable[] },
   batch: Batch,
 ): { loss: number; grads: Record<string, tf.Tensor> } {
@@ -107,9 +110,15 @@ function localGradients(
   });
   const target = toTensor(batch.target);
   if (target !== batch.target) made.push(target);
+  let weight: tf.Tensor | undefined;
+  if (batch.weight !== undefined) {
+    if (lossSpec === undefined) throw new Error('train: per-sample weights need the loss by name (mse, l1, charbonnier), not a function');
+    weight = toTensor(batch.weight);
+    if (weight !== batch.weight) made.push(weight);
+  }
   const { value, grads } = tf.variableGrads(() => {
     const pred = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor;
-    const rec = loss(pred, target);
+    const rec = weight === undefined || lossSpec === undefined ? loss(pred, target) : weightedLoss(lossSpec, pred, target, weight);
     if (penalty.l1 === 0 && penalty.l2 === 0) return rec;
     return tf.add(rec, weightPenalty(penalty.variables, penalty)) as tf.Scalar;
   }, variables);
@@ -129,6 +138,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const optimizer = createOptimizer(optimizerSpec);
   const schedule: ScheduleSpec = opts.schedule ?? { kind: 'constant' };
   const loss = typeof opts.loss === 'function' ? opts.loss : lossFn(opts.loss ?? 'mse');
+  const lossSpec: LossSpec | undefined = typeof opts.loss === 'function' ? undefined : typeof opts.loss === 'object' ? opts.loss : { name: opts.loss ?? 'mse' };
   const penalty = {
     l1: opts.penalty?.l1 ?? 0,
     l2: opts.penalty?.l2 ?? 0,
@@ -196,7 +206,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     while (step < opts.steps) {
       const batch = await opts.batches(rng, step);
       const lr = learningRateAt(step, opts.lr, schedule);
-      const g = pool !== undefined ? await pool.gradients(batch, variables, penalty) : localGradients(model, variables, loss, penalty, batch);
+      const g = pool !== undefined ? await pool.gradients(batch, variables, penalty) : localGradients(model, variables, loss, lossSpec, penalty, batch);
       const clipped = clipByGlobalNorm(g.grads, opts.clipNorm ?? 0);
       if (Number.isFinite(g.loss) && Number.isFinite(clipped.norm)) {
         optimizer.apply(variables, clipped.grads, lr);

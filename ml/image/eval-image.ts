@@ -10,7 +10,7 @@ import { initBackend } from '../../main/engine/tf/backend.ts';
 import { loadImageDenoiser, type DisposableImageDenoiser } from '../../main/engine/models/image-denoiser.ts';
 import { imageDaeCost } from '../../main/engine/models/image-dae.ts';
 import { loadLayersModelFromDir } from '../../main/engine/tf/file-io.ts';
-import { estimateSigma } from '../../main/engine/image/noise-estimate.ts';
+import { estimateImageNoise } from '../../main/engine/image/noise-estimate.ts';
 import type { ImageDenoiser } from '../../main/engine/types.ts';
 import { listImages, loadRgb, type RgbImage } from './images.ts';
 import { psnr, ssim, toUint8 } from './metrics.ts';
@@ -188,7 +188,7 @@ export async function evalImage(opts: EvalImageOptions = {}): Promise<ImageEvalR
       const ref = await loadRgb(path.join(EVAL_ROOT, 'CC15-real', n.replace('_real.png', '_mean.png')));
       const sigma =
         mode === 'auto'
-          ? estimateSigma({ data: noisyImg.data, width: noisyImg.width, height: noisyImg.height, channels: 3 })
+          ? await estimateImageNoise(path.join(EVAL_ROOT, 'CC15-real', n))
           : Math.sqrt(noisyImg.data.reduce((acc, v, i) => acc + (v - ref.data[i]) ** 2, 0) / noisyImg.data.length);
       sigmaSum += sigma;
       const noisy = new Float32Array(noisyImg.data.length);

@@ -40,6 +40,16 @@ export interface ImageTrainConfig {
   readonly maxSeconds?: number;
   /** Extra data-parallel gradient workers besides the main thread (0 = single-threaded). */
   readonly workers?: number;
+  /**
+   * Balance noise levels in the loss: each patch's loss is weighted by (ref² + floor²)/(σ² + floor²),
+   * σ being the level fed to the σ map (so a σ = ref patch weighs 1). Absent = plain mean.
+   */
+  readonly sigmaWeighting?: { readonly reference: number; readonly floor: number };
+}
+
+/** Per-patch loss weight for noise level σ (0–255 scale), see ImageTrainConfig.sigmaWeighting. */
+export function sigmaLossWeight(sigma: number, w: { readonly reference: number; readonly floor: number }): number {
+  return (w.reference ** 2 + w.floor ** 2) / (sigma ** 2 + w.floor ** 2);
 }
 
 export const DEFAULT_IMAGE_TRAIN: ImageTrainConfig = {
@@ -113,9 +123,11 @@ export async function trainImage(
     // All randomness comes from the checkpointed core RNG: one seed per batch for our own Rng.
     batches: async (rng: CoreRng) => {
       const b = await ds.batch(cfg.batchSize, cfg.patchSize, cfg.corruption, new Rng(rng.seed()));
+      const sw = cfg.sigmaWeighting;
       return {
         input: { data: b.input, shape: [b.n, b.size, b.size, 4] },
         target: { data: b.target, shape: [b.n, b.size, b.size, 3] },
+        ...(sw === undefined ? {} : { weight: { data: Float32Array.from(b.corruptions, (c) => sigmaLossWeight(c.sigma, sw)), shape: [b.n] } }),
       };
     },
     steps: cfg.steps,

@@ -87,4 +87,44 @@ describe('estimateImageNoise (file)', () => {
       await cleanup();
     }
   });
+
+  it("reads spatially correlated (demosaiced-like) noise at its RMS, where the white-noise estimate sees a fraction", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const img = await load(PHOTOS[2]);
+      // White noise σ 8 blurred by a 1-px Gaussian (separable, 5 taps) and rescaled to RMS 8.
+      const n = img.width * img.height * 3;
+      const g = gaussian(77);
+      const white = Float32Array.from({ length: n }, () => g());
+      const k = [0.054, 0.244, 0.403, 0.244, 0.054];
+      const blur = (src: Float32Array, dx: number, dy: number): Float32Array => {
+        const out = new Float32Array(n);
+        for (let y = 0; y < img.height; y++)
+          for (let x = 0; x < img.width; x++)
+            for (let c = 0; c < 3; c++) {
+              let s = 0;
+              for (let j = -2; j <= 2; j++) {
+                const xx = Math.min(img.width - 1, Math.max(0, x + j * dx));
+                const yy = Math.min(img.height - 1, Math.max(0, y + j * dy));
+                s += k[j + 2] * src[(yy * img.width + xx) * 3 + c];
+              }
+              out[(y * img.width + x) * 3 + c] = s;
+            }
+        return out;
+      };
+      const field = blur(blur(white, 1, 0), 0, 1);
+      const rms = Math.sqrt(field.reduce((a, v) => a + v * v, 0) / n);
+      const noisy = new Uint8Array(n);
+      for (let i = 0; i < n; i++) noisy[i] = Math.min(255, Math.max(0, Math.round(img.data[i] + (8 * field[i]) / rms)));
+      const p = join(dir, 'camera.png');
+      await sharp(Buffer.from(noisy), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(p);
+      const white8 = estimateSigma({ data: noisy, width: img.width, height: img.height, channels: 3 });
+      const auto = await estimateImageNoise(p);
+      expect(white8).toBeLessThan(4);
+      expect(auto).toBeGreaterThan(5.5);
+      expect(auto).toBeLessThan(10.5);
+    } finally {
+      await cleanup();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../main/engine/tf/backend.ts';
-import { charbonnier, l1, lossFn, mse } from '../../../ml/core/losses.ts';
+import { charbonnier, l1, lossFn, mse, weightedLoss } from '../../../ml/core/losses.ts';
 import { penalisedVariables, weightPenalty } from '../../../ml/core/regularizers.ts';
 
 beforeAll(async () => {
@@ -21,6 +21,19 @@ describe('losses', () => {
     expect((await charbonnier(p(), t(), eps).data())[0]).toBeCloseTo(want, 6);
     expect((await lossFn({ name: 'charbonnier', epsilon: eps })(p(), t()).data())[0]).toBeCloseTo(want, 6);
     expect(() => lossFn('huber' as never)).toThrow(/Unknown loss/);
+  });
+
+  it('weighted loss: per-sample weights over the per-sample means; all-ones weights give the plain loss', async () => {
+    // Rows are samples: row 0 differences 0.1, -0.2; row 1 differences 0, -0.3.
+    const ones = tf.ones([2]);
+    for (const name of ['mse', 'l1', 'charbonnier'] as const) {
+      expect((await weightedLoss(name, p(), t(), ones).data())[0]).toBeCloseTo((await lossFn(name)(p(), t()).data())[0], 6);
+    }
+    const w = tf.tensor1d([3, 0.5]);
+    const row0 = (0.01 + 0.04) / 2;
+    const row1 = (0 + 0.09) / 2;
+    expect((await weightedLoss('mse', p(), t(), w).data())[0]).toBeCloseTo((3 * row0 + 0.5 * row1) / 2, 6);
+    expect((await weightedLoss('l1', p(), t(), w).data())[0]).toBeCloseTo((3 * 0.15 + 0.5 * 0.15) / 2, 6);
   });
 
   it('Charbonnier is smooth at zero error (L1 is not) and approaches L1 away from it', async () => {

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../../main/engine/tf/backend.ts';
-import { train } from '../../../ml/core/train.ts';
+import { train, type Batch, type BatchProvider } from '../../../ml/core/train.ts';
+import { GradientWorkerPool } from '../../../ml/core/grad-workers.ts';
 import { Rng } from '../../../ml/core/rng.ts';
 import { createOptimizer } from '../../../ml/core/optimizers.ts';
 import { listCheckpoints, restoreCheckpoint } from '../../../ml/core/checkpoint.ts';
@@ -154,6 +155,51 @@ describe('train()', () => {
     const l1 = (await readRunLog(path.join(dirOne, 'checkpoints', 'w1', 'log.jsonl'))).map((r) => r.loss as number);
     const l2 = (await readRunLog(path.join(dirTwo, 'checkpoints', 'w2', 'log.jsonl'))).map((r) => r.loss as number);
     l1.forEach((l, i) => expect(l2[i]).toBeCloseTo(l, 5));
+  });
+
+  it('per-sample loss weights: workers match one thread, and the weights change the training', async () => {
+    // Weights 4, 1, 0.25, 1 over the 4 patches of each batch (like σ-balancing in the image trainer).
+    const base = denoisingBatches(photos, 4, 16, 25);
+    const weighted: BatchProvider = async (rng, step) => ({ ...(await base(rng, step)), weight: { data: Float32Array.from([4, 1, 0.25, 1]), shape: [4] } });
+    const common = { steps: 3, lr: 1e-3, seed: 5, logEvery: 1, print: () => {} };
+    const one = tinyDae(8);
+    await train({ ...common, batches: weighted, run: 'ww1', root: root(), model: one });
+    const two = tinyDae(8);
+    await train({ ...common, batches: weighted, run: 'ww2', root: root(), model: two, workers: { count: 2 } });
+    const plain = tinyDae(8);
+    await train({ ...common, batches: base, run: 'wp', root: root(), model: plain });
+    const [w1, w2, wp] = [await weightsOf(one), await weightsOf(two), await weightsOf(plain)];
+    let dWorkers = 0;
+    let dPlain = 0;
+    w1.forEach((w, i) => {
+      for (let j = 0; j < w.length; j++) {
+        dWorkers = Math.max(dWorkers, Math.abs(w[j] - w2[i][j]));
+        dPlain = Math.max(dPlain, Math.abs(w[j] - wp[i][j]));
+      }
+    });
+    expect(dWorkers).toBeLessThan(1e-5);
+    expect(dPlain).toBeGreaterThan(1e-5);
+  });
+
+  it('gradient workers do not leak tensors (a leak of one weight copy per step once aborted long runs)', async () => {
+    const model = tinyDae(8);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const pool = await GradientWorkerPool.create(model, { name: 'mse' }, { count: 2 });
+    try {
+      const batches = denoisingBatches(photos, 4, 16, 25);
+      const rng = new Rng(1);
+      const counts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const b: Batch = await batches(rng, i);
+        const g = await pool.gradients(b, variables, { l1: 0, l2: 0, variables: [] });
+        tf.dispose(Object.values(g.grads));
+        counts.push(pool.workerTensors[0]);
+      }
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(counts[4]).toBe(counts[1]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('does not leak tensors from step to step', async () => {
