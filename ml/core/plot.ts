@@ -238,7 +238,9 @@ export function renderRunLog(records: readonly LogRecord[], opts: PlotOptions = 
     h: height - top,
     title: 'validation',
     logY: false,
-    normalise: others.length > 1,
+    // One absolute axis for all validation series: a constant reference (e.g. the noisy input's
+    // score) must stay readable against the model's curve, which per-series min–max scaling hid.
+    normalise: false,
   });
   return { data: cv.data, width, height };
 }
