@@ -7,22 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openAudioReader } from '../main/engine/audio/index.ts';
+import { mulberry32 } from '../ml/image/rng.ts';
 
 export const INPUT_DIR = path.join(tmpdir(), 'hush-bench-inputs');
 const PHOTO = path.resolve('../shared/data/images/train/free-photos/Dune.jpg');
 const SPEECH = path.resolve('../shared/data/audio/pairs/vctk-p287/noisy');
 export const BENCH_SIGMA = 25;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 3:2 dimensions (multiples of 2) of about `mp` megapixels. */
 export function dimsFor(mp: number): { width: number; height: number } {
@@ -36,7 +26,7 @@ export async function noisyPhoto(mp: number): Promise<string> {
   if (existsSync(file)) return file;
   const { width, height } = dimsFor(mp);
   const clean = await sharp(PHOTO).removeAlpha().resize(width, height, { fit: 'cover' }).raw().toBuffer();
-  const next = rng(mp);
+  const next = mulberry32(mp);
   // Box–Muller pairs, σ on the 0–255 scale, clipped to 8 bits.
   for (let i = 0; i < clean.length; i += 2) {
     const r = Math.sqrt(-2 * Math.log(next() + 1e-12)) * BENCH_SIGMA;

@@ -5,6 +5,7 @@ import { imageSplit } from './split.ts';
 import { randomPatch, cropDihedral } from './augment.ts';
 import { corrupt, addGaussian, type CorruptionConfig, type Corrupted } from './corruption.ts';
 import { Rng } from './rng.ts';
+import { packRgbAndSigma } from '../../main/engine/models/image-input.ts';
 
 /** Long side cap for the large free photos: keeps them close to CBSD's scale and memory small. */
 const MAX_SIDE = 1024;
@@ -16,19 +17,6 @@ export interface Batch {
   readonly target: Float32Array;
   readonly n: number;
   readonly size: number;
-}
-
-/** Packs noisy RGB + a constant σ/255 plane into a 4-channel input. */
-export function packInput(noisy: Float32Array, sigma: number, out: Float32Array, offset: number): void {
-  const s = sigma / 255;
-  const px = noisy.length / 3;
-  for (let i = 0; i < px; i++) {
-    const o = offset + i * 4;
-    out[o] = noisy[i * 3];
-    out[o + 1] = noisy[i * 3 + 1];
-    out[o + 2] = noisy[i * 3 + 2];
-    out[o + 3] = s;
-  }
 }
 
 export class ImageDataset {
@@ -59,7 +47,7 @@ export class ImageDataset {
       const p = randomPatch(this.train, this.cumArea, size, rng);
       const c = await corrupt(p, cfg, rng);
       corruptions.push(c);
-      packInput(c.noisy, c.sigma, input, b * size * size * 4);
+      packRgbAndSigma(c.noisy, c.sigma, input, b * size * size * 4);
       target.set(p.data, b * size * size * 3);
     }
     return { input, target, n, size, corruptions };
@@ -76,7 +64,7 @@ export class ImageDataset {
     this.validation.forEach((img, b) => {
       const p = cropDihedral(img, (img.width - size) >> 1, (img.height - size) >> 1, size, 0);
       const c = addGaussian(p, sigma, new Rng(1000 + b));
-      packInput(c.noisy, sigma, input, b * size * size * 4);
+      packRgbAndSigma(c.noisy, sigma, input, b * size * size * 4);
       target.set(p.data, b * size * size * 3);
     });
     return { input, target, n, size };

@@ -1,5 +1,11 @@
 // Small deterministic PRNG (mulberry32) with Gaussian draws: training runs and evaluation noise are
 // reproducible from a seed, independent of Math.random.
+/** The bare uniform stream of `new Rng(seed)` (the same numbers), for callers that need only that. */
+export function mulberry32(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}
+
 export class Rng {
   private s: number;
   private spare: number | undefined;

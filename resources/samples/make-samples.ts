@@ -7,20 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { encodeWavBuffer, openAudioReader } from '../../main/engine/audio/index.ts';
+import { mulberry32 } from '../../ml/image/rng.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** mulberry32: small seeded PRNG, so the samples are reproducible byte for byte. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -29,7 +18,7 @@ function gaussian(next: () => number): () => number {
 async function makePhoto(source: string): Promise<void> {
   const crop = { left: 150, top: 20, width: 320, height: 240 };
   const { data, info } = await sharp(source).extract(crop).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const g = gaussian(rng(25));
+  const g = gaussian(mulberry32(25));
   const noisy = Buffer.alloc(data.length);
   for (let i = 0; i < data.length; i++) noisy[i] = Math.max(0, Math.min(255, Math.round(data[i] + 25 * g())));
   const out = path.join(here, 'noisy-astronaut.jpg');
@@ -55,7 +44,7 @@ async function makeRecording(source: string): Promise<void> {
   }
   // Fan-like noise: white noise through a one-pole low-pass (more energy low, like real hiss/hum),
   // plus a faint 100 Hz hum, mixed at 5 dB SNR over the whole clip.
-  const g = gaussian(rng(287));
+  const g = gaussian(mulberry32(287));
   const noise = new Float32Array(speech.length);
   let lp = 0;
   for (let i = 0; i < noise.length; i++) {

@@ -4,19 +4,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { encodeWavBuffer, openAudioReader } from '../../main/engine/audio/index.ts';
+import { mulberry32 } from '../../ml/image/rng.ts';
 
 export const DATA = path.resolve(import.meta.dirname, '../../../shared/data');
 
 /** Deterministic standard-normal samples (mulberry32 + Box–Muller). */
 export function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return () => {
     const u = Math.max(1e-12, uniform());
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

@@ -4,22 +4,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openAudioReader } from '../../main/engine/audio/index.ts';
+import { mulberry32 } from '../../ml/image/rng.ts';
 
 export const DATA = path.resolve('../shared/data');
 export const CBSD68 = path.join(DATA, 'images/eval/CBSD68');
 export const VCTK = path.join(DATA, 'audio/pairs/vctk-p287');
 export const FREE_PHOTOS = path.join(DATA, 'images/train/free-photos');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Rgb {
   readonly data: Uint8Array;
@@ -35,7 +25,7 @@ export async function decodeRgb(file: string): Promise<Rgb> {
 
 /** Write a noisy PNG copy of `clean` (additive Gaussian noise, σ on the 0–255 scale, clipped to 8 bits). */
 export async function writeNoisyPng(clean: Rgb, sigma: number, out: string, seed = 0): Promise<void> {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const noisy = Buffer.alloc(clean.data.length);
   for (let i = 0; i < noisy.length; i++) {
     const g = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

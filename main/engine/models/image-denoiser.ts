@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDenoiser, RgbTile } from '../types.ts';
 import { IMAGE_DAE_SIZE_MULTIPLE, imageDaeConfigFromModel, imageDaeReceptiveField } from './image-dae.ts';
 import { loadLayersModelFromDir } from '../tf/file-io.ts';
+import { packRgbAndSigma } from './image-input.ts';
 
 export interface DisposableImageDenoiser extends ImageDenoiser {
   /** Frees the model's weights. The denoiser must not be used afterwards. */
@@ -26,15 +27,7 @@ export function imageDenoiserFromModel(model: tf.LayersModel): DisposableImageDe
       if (!(sigma >= 0 && sigma <= 255)) throw new Error(`σ must be within 0–255, got ${sigma}`);
       // σ = 0 means "leave untouched" (the model is close to, but not exactly, the identity there).
       if (sigma === 0) return { data: new Float32Array(data), width, height };
-      // Pack noisy RGB + the σ/255 noise-level plane in one pass (cheaper than a tf.concat).
-      const packed = new Float32Array(width * height * 4);
-      const s = sigma / 255;
-      for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-        packed[j] = data[i];
-        packed[j + 1] = data[i + 1];
-        packed[j + 2] = data[i + 2];
-        packed[j + 3] = s;
-      }
+      const packed = packRgbAndSigma(data, sigma);
       const out = tf.tidy(() => model.predict(tf.tensor4d(packed, [1, height, width, 4])) as tf.Tensor);
       try {
         const result = (await out.data()) as Float32Array;

@@ -5,6 +5,7 @@
 import type { ImageDenoiser, RgbTile } from '../types.ts';
 import type { DisposableImageDenoiser } from '../models/image-denoiser.ts';
 import { WorkerPool, type PoolMemory, type PoolOptions, type Priority } from './worker-pool.ts';
+import { packRgbAndSigma } from '../models/image-input.ts';
 
 export interface PooledImageDenoiser extends DisposableImageDenoiser {
   /** Tiles worth having in flight at once (= workers). */
@@ -33,14 +34,7 @@ export async function startPooledImageDenoiser(modelDir: string, options: PoolOp
     const { width, height, data } = tile;
     // σ = 0 means "leave untouched", as in-process.
     if (sigma === 0) return { data: new Float32Array(data), width, height };
-    const packed = new Float32Array(width * height * 4);
-    const s = sigma / 255;
-    for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-      packed[j] = data[i];
-      packed[j + 1] = data[i + 1];
-      packed[j + 2] = data[i + 2];
-      packed[j + 3] = s;
-    }
+    const packed = packRgbAndSigma(data, sigma);
     const out = await pool.run({ type: 'image', packed, width, height }, [packed.buffer], priority);
     return { data: out, width, height };
   };

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mulberry32 } from '../../../ml/image/rng.ts';
 
 export const DATA = resolve(process.cwd(), '../shared/data/images');
 export const CBSD68 = join(DATA, 'eval/CBSD68');
@@ -50,14 +51,7 @@ export function psnr(a: ArrayLike<number>, b: ArrayLike<number>, peak = 255, cha
 
 /** Deterministic Gaussian noise (mulberry32 + Box–Muller). */
 export function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return () => {
     let u = 0;
     while (u === 0) u = uniform();
