@@ -12,16 +12,16 @@ import type {
   DenoiseRequest, EngineApi, EngineInfo, EngineOptions, Estimate, ImagePreview, ImagePreviewRequest, ImageThumbnail, Region,
 } from './engine-api.ts';
 import * as image from './image/index.ts';
-import { defaultOutputFormat } from './image/formats.ts';
 import type { BatchSummary, JobEvent } from './jobs/events.ts';
 import { detectMediaKind } from './jobs/media-kind.ts';
-import { expandPattern, extensionFor, OutputPlanner, PARTIAL_MARK } from './jobs/output-naming.ts';
+import { OutputPlanner, PARTIAL_MARK } from './jobs/output-naming.ts';
+import { planOutput } from './jobs/output-plan.ts';
 import { runQueue, type QueueTask, type TaskContext, type TaskResult } from './jobs/queue.ts';
 import type { DisposableImageDenoiser } from './models/image-denoiser.ts';
 import { loadAudioModel, loadImageModel, previewAudioDenoiser, previewImageDenoiser, tileConcurrency, workersFor, type DisposableAudioDenoiser } from './pool/index.ts';
 import { defaultResourcesDir, modelDir, readModelInfo } from './models/registry.ts';
 import { backendInfo, initBackend, type BackendInfo } from './tf/backend.ts';
-import { HushError, type ImageFormat, type MediaKind, type OutputFormat, type Stage } from './types.ts';
+import { HushError, type ImageFormat, type MediaKind, type Stage } from './types.ts';
 
 export type * from './engine-api.ts';
 
@@ -154,33 +154,11 @@ export class Engine implements EngineApi {
       ctx.progress(stage, span ? span[0] + (span[1] - span[0]) * Math.min(1, Math.max(0, fraction)) : fraction);
     };
     report('decoding', 0);
-    const kind = await detectMediaKind(input);
-    checkAborted(ctx.signal);
-
-    let format: OutputFormat;
-    if (kind === 'image') {
-      const probe = await image.probeImage(input);
-      format = request.imageFormat ?? defaultOutputFormat(probe.format);
-    } else {
-      const probe = await audio.probeAudio(input);
-      format = request.audioFormat ?? (probe.format === 'flac' ? 'flac' : 'wav');
-    }
-
-    // A pattern naming the strength needs the estimate before the name.
-    const pattern = request.namePattern ?? '{name}';
-    let strength = kind === 'image' ? (file.sigma ?? request.sigma ?? 'auto') : (file.reductionDb ?? request.reductionDb ?? 'auto');
-    let estimate: number | undefined;
-    if (strength === 'auto' && pattern.includes('{strength}')) {
+    const { kind, format, base, ext, strength, estimate: planned } = await planOutput(input, file, index, request, (p, signal) => {
       report('estimating', 0);
-      const e = await this.estimate(input, { signal: ctx.signal });
-      strength = e.kind === 'image' ? e.sigma : e.reductionDb;
-      estimate = e.kind === 'image' ? e.sigma : e.snrDb;
-    }
-    const base = expandPattern(pattern, input, {
-      name: path.basename(input, path.extname(input)),
-      index: file.nameIndex ?? index,
-      ...(strength === 'auto' ? {} : { strength }),
-    });
+      return this.estimate(p, { signal });
+    }, ctx.signal);
+    let estimate = planned;
     try {
       await mkdir(outDir, { recursive: true });
     } catch (err) {
@@ -192,7 +170,7 @@ export class Engine implements EngineApi {
         : (err as Error).message;
       throw new HushError('output-unwritable', `cannot create the output folder ${outDir}: ${why}`, { cause: err });
     }
-    const claim = await planner.claim(outDir, base, extensionFor(format, input));
+    const claim = await planner.claim(outDir, base, ext);
     if (claim.kind === 'skip') return { status: 'skipped', output: claim.path, reason: claim.reason };
 
     const temp = OutputPlanner.tempFor(claim.path);
