@@ -5,6 +5,11 @@ import type { AudioFormat, AudioSampleFormat, ImageFormat, ReductionDb, Sigma } 
 export const USAGE = `Usage:
   hush denoise <files or folders...> --out <dir> [options]
   hush info [--json]
+  hush worker --redis <url> [--concurrency N] [--queue NAME] [--stalled-after S]
+  hush submit <files or folders...> --out <dir> --redis <url> [denoise options] [--wait]
+              [--queue NAME] [--attempts N]
+  hush status --redis <url> [--queue NAME] [--json]
+  hush retry-failed --redis <url> [--queue NAME]
   hush --help | --version
 
 Denoise options:

@@ -22,19 +22,16 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-export async function collectFiles(inputs: readonly string[], options: { recursive: boolean; outDir: string }): Promise<Collected> {
+export type FoundEntry = { readonly file: string } | { readonly missing: string };
+
+/**
+ * The same walk as collectFiles, one entry at a time and in the same order, so `hush submit` can
+ * enqueue 10⁵ files without holding them all (one folder's names are held at a time, for the sort).
+ * Files named twice come out twice; callers that need it dedupe (submit's job ids do).
+ */
+export async function* iterateFiles(inputs: readonly string[], options: { recursive: boolean; outDir: string }): AsyncGenerator<FoundEntry> {
   const outDir = path.resolve(options.outDir);
-  const seen = new Set<string>();
-  const files: string[] = [];
-  const missing: string[] = [];
-  const add = (p: string): void => {
-    const abs = path.resolve(p);
-    if (!seen.has(abs)) {
-      seen.add(abs);
-      files.push(abs);
-    }
-  };
-  const walk = async (dir: string): Promise<void> => {
+  async function* walk(dir: string): AsyncGenerator<FoundEntry> {
     if (isInside(dir, outDir)) return;
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
@@ -42,22 +39,35 @@ export async function collectFiles(inputs: readonly string[], options: { recursi
       if (e.name.startsWith('.') || e.name.includes(PARTIAL_MARK)) continue;
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (options.recursive) await walk(full);
+        if (options.recursive) yield* walk(full);
       } else if ((e.isFile() || e.isSymbolicLink()) && MEDIA_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-        add(full);
+        yield { file: full };
       }
     }
-  };
+  }
   for (const input of inputs) {
     let st;
     try {
       st = await stat(input);
     } catch {
-      missing.push(input);
+      yield { missing: input };
       continue;
     }
-    if (st.isDirectory()) await walk(path.resolve(input));
-    else add(input);
+    if (st.isDirectory()) yield* walk(path.resolve(input));
+    else yield { file: path.resolve(input) };
+  }
+}
+
+export async function collectFiles(inputs: readonly string[], options: { recursive: boolean; outDir: string }): Promise<Collected> {
+  const seen = new Set<string>();
+  const files: string[] = [];
+  const missing: string[] = [];
+  for await (const entry of iterateFiles(inputs, options)) {
+    if ('missing' in entry) missing.push(entry.missing);
+    else if (!seen.has(entry.file)) {
+      seen.add(entry.file);
+      files.push(entry.file);
+    }
   }
   return { files, missing };
 }

@@ -9,6 +9,7 @@ import { HushError } from '../engine/types.ts';
 import { EngineClient } from '../host/engine-client.ts';
 import { forkNodeEngine } from '../host/transport.ts';
 import { parseCommand, UsageError, USAGE, type DenoiseCommand } from './args.ts';
+import { isClusterCommand, runClusterCommand } from './cluster.ts';
 import { collectFiles } from './collect-files.ts';
 import { createProgressView, describeOutcome, formatSeconds } from './progress.ts';
 
@@ -102,6 +103,19 @@ async function runDenoise(cmd: DenoiseCommand, engine: EngineApi, io: CliIo): Pr
 
 /** Run the CLI with `argv` (without node and script) and return the exit status. */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // Distributed batches over Redis (worker, submit, status, retry-failed): main/cli/cluster.ts.
+  if (isClusterCommand(argv[0])) {
+    try {
+      return await runClusterCommand(argv[0], argv.slice(1), io);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        io.stderr.write(`hush: ${err.message}\n\n${USAGE}\n`);
+        return EXIT_USAGE;
+      }
+      io.stderr.write(`hush: ${err instanceof HushError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT_FAILED;
+    }
+  }
   let cmd;
   try {
     cmd = parseCommand(argv);

@@ -49,6 +49,11 @@ export interface ForkOptions {
   /** Copy the child's stderr to ours (default false: it is kept for crash reports only). */
   readonly echoStderr?: boolean;
   readonly entry?: string;
+  /**
+   * Own process group, so a Ctrl-C or a group SIGTERM meant for the parent does not kill the engine
+   * mid-file (`hush worker` finishes its running job first). It still exits when the parent dies.
+   */
+  readonly detached?: boolean;
 }
 
 /** Start the engine as a Node child process running the TypeScript entry through tsx. */
@@ -61,6 +66,7 @@ export function forkNodeEngine(options: ForkOptions = {}): EngineChild {
     // The engine has nothing to say on stdout (TF.js chatter goes there): keep it out of the
     // caller's output, but in the crash report.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(options.detached ? { detached: true } : {}),
   });
   const stderrTail = keepTail(child.stderr, options.echoStderr ?? false);
   child.stdout?.resume(); // drain, so a chatty engine never blocks on a full pipe
