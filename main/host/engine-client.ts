@@ -293,10 +293,13 @@ export class EngineClient implements EngineApi {
     let remaining = request.files.map((_, i) => i);
     let wasCancelled = false;
     let emptyCrashes = 0;
+    // The overall fraction never goes back: a part after a crash spreads its own 0→1 over what was
+    // left when it started (files failed by the crash count as finished).
+    let shown = 0;
     while (remaining.length > 0) {
       const part = remaining;
-      const offset = total - part.length; // files finished before this part, for the overall fraction
-      const overall = (f: number): number => Math.min(1, (offset + f * part.length) / Math.max(1, total));
+      const base = Math.max(shown, (total - part.length) / Math.max(1, total));
+      const overall = (f: number): number => (shown = Math.max(shown, Math.min(1, base + Math.min(1, Math.max(0, f)) * (1 - base))));
       const started = new Set<number>();
       const reserved = [
         ...(request.reservedOutputs ?? []),

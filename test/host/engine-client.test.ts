@@ -99,6 +99,8 @@ describe('engine host', () => {
     const finished = events.filter((e) => e.type === 'file').map((e) => (e.type === 'file' ? e.outcome.index : -1));
     expect(finished.sort()).toEqual([0, 1, 2, 3]);
     expect(events.at(-1)?.overall).toBe(1);
+    // ... and never goes back: the crash used to report 0 % for the failed file while one was done.
+    for (let i = 1; i < events.length; i++) expect(events[i].overall, `event ${i}`).toBeGreaterThanOrEqual(events[i - 1].overall);
   });
 
   it('catches an out-of-memory engine as a crash and goes on with the next file', async () => {
