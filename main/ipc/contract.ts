@@ -285,6 +285,13 @@ export const NamePatternSchema = z
   .refine((p) => !/[\\/\0]/.test(p) && !p.includes('..'), 'the name pattern must not contain path separators or ".."')
   .refine((p) => p.includes('{name}') || p.includes('{index}'), 'the name pattern needs {name} or {index} so names differ');
 
+/**
+ * On a name clash with an existing file: pick a unique name ("photo-denoised-1.jpg"), replace an
+ * earlier output, or skip the file (it was exported before). Never an input, whatever is chosen.
+ */
+export const CollisionSchema = z.enum(['unique', 'overwrite-previous', 'skip-existing']);
+export type Collision = z.infer<typeof CollisionSchema>;
+
 export const ExportRequestSchema = z.strictObject({
   outputFolderId: FolderIdSchema,
   items: z.array(z.strictObject({ fileId: FileIdSchema, strength: StrengthSchema })).min(1).max(10_000),
@@ -298,8 +305,7 @@ export const ExportRequestSchema = z.strictObject({
     sampleFormat: z.union([z.literal('same'), AudioSampleFormatSchema]),
   }),
   namePattern: NamePatternSchema,
-  /** On a name clash: pick a unique name, or replace an earlier output (never an input). */
-  collision: z.enum(['unique', 'overwrite-previous']),
+  collision: CollisionSchema,
 });
 export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 
@@ -359,7 +365,7 @@ export const PreferencesSchema = z.strictObject({
   audioFormat: z.union([z.literal('same'), AudioFormatSchema]),
   audioSampleFormat: z.union([z.literal('same'), AudioSampleFormatSchema]),
   namePattern: NamePatternSchema,
-  collision: z.enum(['unique', 'overwrite-previous']),
+  collision: CollisionSchema,
   /** Strengths new files start with. */
   defaultSigma: SigmaSchema,
   defaultReductionDb: ReductionDbSchema,
@@ -388,6 +394,26 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 export const SettingsPatchSchema = PreferencesSchema.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export type PreferenceKey = keyof Preferences;
+export const PREFERENCE_KEYS = Object.keys(PreferencesSchema.shape) as PreferenceKey[];
+export const PreferenceKeySchema = z.enum(PREFERENCE_KEYS as [PreferenceKey, ...PreferenceKey[]]);
+
+/**
+ * What settings:set accepts: any known preference, each value checked on its own by the handler
+ * (PreferencesSchema.shape[key]) so one bad field costs only that field. Unknown keys are refused.
+ */
+export const SettingsPatchRequestSchema = z.strictObject(
+  Object.fromEntries(PREFERENCE_KEYS.map((k) => [k, z.unknown().optional()])) as { [K in PreferenceKey]: z.ZodOptional<z.ZodUnknown> },
+);
+
+/** The value one field of a patch was refused with, by field. */
+export const SettingsIssueSchema = z.strictObject({ field: PreferenceKeySchema, message: z.string() });
+export type SettingsIssue = z.infer<typeof SettingsIssueSchema>;
+
+/** settings:set answers the settings now in force and the fields it did not apply (and why). */
+export const SettingsUpdateSchema = z.strictObject({ settings: SettingsSchema, rejected: z.array(SettingsIssueSchema) });
+export type SettingsUpdate = z.infer<typeof SettingsUpdateSchema>;
 
 export const EngineStateSchema = z.enum(['starting', 'ready', 'busy', 'crashed', 'restarted']);
 export const EngineStatusSchema = z.strictObject({
@@ -462,7 +488,7 @@ export const channels = {
   'export:cancel': ch(Empty, Void),
   'shell:reveal': ch(z.strictObject({ id: FileIdSchema }), z.strictObject({ revealed: z.boolean() })),
   'settings:get': ch(Empty, SettingsSchema),
-  'settings:set': ch(SettingsPatchSchema, SettingsSchema),
+  'settings:set': ch(SettingsPatchRequestSchema, SettingsUpdateSchema),
   'app:info': ch(Empty, AppInfoSchema),
   'engine:status': ch(Empty, EngineStatusSchema),
 } as const;
@@ -486,7 +512,13 @@ export const webChannels = {
   'upload:chunk': ch(z.strictObject({ uploadId: z.string(), offset: z.number().int().nonnegative(), data: z.string().max(Math.ceil(UPLOAD_CHUNK_BYTES / 3) * 4) }), z.strictObject({ received: z.number().int().nonnegative() })),
   'upload:end': ch(z.strictObject({ uploadId: z.string() }), AddFilesResultSchema),
   'upload:abort': ch(z.strictObject({ uploadId: z.string() }), Void),
+  /** Heartbeat: the page pings every few seconds and treats a bridge that stops answering as gone. */
+  'bridge:ping': ch(Empty, z.strictObject({ at: z.number() })),
 } as const;
+
+/** How often the page pings the bridge, and how long an unanswered ping may wait before the bridge counts as gone. */
+export const BRIDGE_PING_INTERVAL_MS = 2000;
+export const BRIDGE_DEAD_AFTER_MS = 5000;
 
 export type Channel = keyof typeof channels;
 export type ElectronChannel = keyof typeof electronChannels;
@@ -564,7 +596,8 @@ export interface HushApi {
   /** Show an input or output file in the system file manager (false where not possible). */
   revealItem(id: FileId): Promise<{ revealed: boolean }>;
   getSettings(): Promise<Settings>;
-  setSettings(patch: SettingsPatch): Promise<Settings>;
+  /** Applies every valid field of the patch; the ones it refused come back in `rejected`. */
+  setSettings(patch: SettingsPatch): Promise<SettingsUpdate>;
   getAppInfo(): Promise<AppInfo>;
   getEngineStatus(): Promise<EngineStatus>;
   onEngineStatus(listener: (status: EngineStatus) => void): Unsubscribe;

@@ -250,8 +250,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'settings:get': settingsView,
 
     'settings:set': async (patch) => {
-      await settings.update(patch);
-      return settingsView();
+      const { rejected } = await settings.update(patch);
+      return { settings: await settingsView(), rejected };
     },
 
     'app:info': async () => {
@@ -394,6 +394,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         quality: request.image.quality,
         sampleFormat: request.audio.sampleFormat === 'same' ? undefined : request.audio.sampleFormat,
         overwrite: request.collision === 'overwrite-previous',
+        skipExisting: request.collision === 'skip-existing',
         ...(reservedOutputs.length ? { reservedOutputs } : {}),
       },
       (event: JobEvent) => {

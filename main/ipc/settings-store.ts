@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PREFERENCES, PreferencesSchema, type Preferences, type SettingsPatch } from './contract.ts';
+import { DEFAULT_PREFERENCES, PreferenceKeySchema, PreferencesSchema, type Preferences, type SettingsIssue } from './contract.ts';
 
 const StoredSchema = z.object({
   preferences: z.record(z.string(), z.unknown()).optional(),
@@ -67,11 +67,33 @@ export class SettingsStore {
     return this.state;
   }
 
-  async update(patch: SettingsPatch): Promise<StoredSettings> {
-    const preferences = PreferencesSchema.parse({ ...this.state.preferences, ...stripUndefined(patch) });
-    this.state = { ...this.state, preferences };
-    await this.save();
-    return this.state;
+  /**
+   * Apply a patch field by field: each value is checked against its own schema, so one bad field
+   * (say a half-typed name pattern) costs only that field and the rest is still saved. Unknown keys
+   * and invalid values come back in `rejected`; nothing is written when nothing valid remains.
+   */
+  async update(patch: Readonly<Record<string, unknown>>): Promise<{ settings: StoredSettings; rejected: SettingsIssue[] }> {
+    const shape = PreferencesSchema.shape;
+    const next: Record<string, unknown> = { ...this.state.preferences };
+    const rejected: SettingsIssue[] = [];
+    let changed = false;
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const field = PreferenceKeySchema.safeParse(key);
+      if (!field.success) continue; // the request schema refuses unknown keys before this
+      const ok = shape[field.data].safeParse(value);
+      if (!ok.success) {
+        rejected.push({ field: field.data, message: ok.error.issues[0]?.message ?? 'invalid value' });
+        continue;
+      }
+      next[field.data] = ok.data;
+      changed = true;
+    }
+    if (changed) {
+      this.state = { ...this.state, preferences: PreferencesSchema.parse(next) };
+      await this.save();
+    }
+    return { settings: this.state, rejected };
   }
 
   async setOutputFolder(folder: string | null): Promise<void> {
@@ -84,8 +106,4 @@ export class SettingsStore {
     this.writes = this.writes.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot + '\n'));
     return this.writes;
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

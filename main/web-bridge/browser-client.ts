@@ -5,6 +5,8 @@
 import { buildHushApi, checkEvent, unwrapReply } from '../ipc/api-client.ts';
 import {
   ACCEPTED_EXTENSIONS,
+  BRIDGE_DEAD_AFTER_MS,
+  BRIDGE_PING_INTERVAL_MS,
   UPLOAD_CHUNK_BYTES,
   apiErrorToError,
   events,
@@ -36,13 +38,38 @@ export interface WebClientOptions {
   readonly WebSocketImpl?: typeof WebSocket;
   /** Reconnect after a dropped connection (default true). */
   readonly reconnect?: boolean;
+  /** Heartbeat: ping this often, and count the bridge as gone when a ping waits longer than deadAfterMs. */
+  readonly pingIntervalMs?: number;
+  readonly deadAfterMs?: number;
+  /** fetch used to ask the bridge's /health why the socket is gone (default: the global fetch). */
+  readonly fetchImpl?: typeof fetch;
 }
+
+/**
+ * The page's link to the bridge. 'reconnecting': the socket dropped or stopped answering and the
+ * client is trying again. 'lost': it gave up — the bridge is not running ('unreachable') or it was
+ * restarted and no longer knows this page's token ('token-rejected', the printed link changed).
+ */
+export type BridgeConnection =
+  | { readonly state: 'connecting' | 'connected' }
+  | { readonly state: 'reconnecting'; readonly message: string }
+  | { readonly state: 'lost'; readonly reason: 'unreachable' | 'token-rejected' | 'closed'; readonly message: string };
 
 export interface WebClient extends HushApi {
   /** Resolves once the socket is open. */
   readonly ready: Promise<void>;
+  /** Current link state, and changes to it (also once right away). */
+  connection(): BridgeConnection;
+  onConnection(listener: (state: BridgeConnection) => void): Unsubscribe;
   close(): void;
 }
+
+/** What the page tells the user when the bridge is gone, and how to get back. */
+export const BRIDGE_LOST_TEXT = {
+  unreachable: 'The Hush bridge stopped. Start it again with `npm run dev:web` and open the new link it prints (this page’s link will not work with a new bridge).',
+  'token-rejected': 'The Hush bridge no longer accepts this page’s link (it was restarted, and each start has a new one). Open the link `npm run dev:web` printed last.',
+  closed: 'The connection to the Hush bridge was closed.',
+} as const;
 
 function toBase64(bytes: Uint8Array): string {
   let s = '';
@@ -64,6 +91,15 @@ export function createWebClient(options: WebClientOptions): WebClient {
   let closed = false;
   let attempts = 0;
   const lost = (why: string): Error => apiErrorToError({ code: 'unavailable', message: why });
+  const pingEvery = options.pingIntervalMs ?? BRIDGE_PING_INTERVAL_MS;
+  const deadAfter = options.deadAfterMs ?? BRIDGE_DEAD_AFTER_MS;
+
+  let link: BridgeConnection = { state: 'connecting' };
+  const linkListeners = new Set<(state: BridgeConnection) => void>();
+  const setLink = (next: BridgeConnection): void => {
+    link = next;
+    for (const l of linkListeners) l(next);
+  };
 
   // Calls wait at this gate while (re)connecting; it opens with the socket and closes with it.
   interface Gate { promise: Promise<void>; open(): void; fail(err: Error): void; settled: boolean }
@@ -79,14 +115,91 @@ export function createWebClient(options: WebClientOptions): WebClient {
   let gate = newGate();
   const ready = gate.promise;
 
+  // Heartbeat: one ping in flight at a time. Only an unanswered ping counts, so a background tab
+  // whose timers the browser slows down is not mistaken for a dead bridge.
+  let pingTimer: ReturnType<typeof setInterval> | null = null;
+  let pingSentAt: number | null = null;
+  const stopHeartbeat = (): void => {
+    if (pingTimer) clearInterval(pingTimer);
+    pingTimer = null;
+    pingSentAt = null;
+  };
+  function startHeartbeat(ws: WebSocket): void {
+    stopHeartbeat();
+    pingTimer = setInterval(() => {
+      if (socket !== ws || ws.readyState !== WS.OPEN) return;
+      if (pingSentAt !== null) {
+        if (Date.now() - pingSentAt > deadAfter) dropped(ws, 'The Hush bridge stopped answering.');
+        return;
+      }
+      pingSentAt = Date.now();
+      const id = nextId++;
+      pending.set(id, { channel: 'bridge:ping', resolve: () => (pingSentAt = null), reject: () => undefined });
+      ws.send(JSON.stringify({ id, channel: 'bridge:ping', payload: {} }));
+    }, Math.min(pingEvery, deadAfter / 2));
+  }
+
+  /** Why the socket cannot come back: asks the bridge's /health (null: it may, keep trying). */
+  async function whyLost(): Promise<'unreachable' | 'token-rejected' | null> {
+    const f = options.fetchImpl ?? (typeof fetch === 'function' ? fetch : null);
+    if (!f) return null;
+    const url = new URL(options.socketUrl);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    url.pathname = '/health';
+    url.search = `?token=${encodeURIComponent(options.token)}`;
+    try {
+      const res = await f(url.toString(), { cache: 'no-store' });
+      return res.status === 403 ? 'token-rejected' : null;
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  /** The socket is gone (closed, or silent past the heartbeat): fail what waits on it, then retry or give up. */
+  function dropped(ws: WebSocket, why: string): void {
+    if (socket !== ws) return;
+    socket = null;
+    stopHeartbeat();
+    ws.onclose = null;
+    ws.onmessage = null;
+    try {
+      ws.close();
+    } catch {
+      // already closing
+    }
+    for (const p of pending.values()) p.reject(lost('Lost the connection to the Hush bridge.'));
+    pending.clear();
+    if (gate.settled) gate = newGate();
+    const giveUp = (reason: 'unreachable' | 'token-rejected' | 'closed'): void => {
+      gate.fail(lost(BRIDGE_LOST_TEXT[reason]));
+      setLink({ state: 'lost', reason, message: BRIDGE_LOST_TEXT[reason] });
+    };
+    if (closed || options.reconnect === false) return giveUp(closed ? 'closed' : 'unreachable');
+    setLink({ state: 'reconnecting', message: `${why} Reconnecting…` });
+    void whyLost().then((reason) => {
+      if (closed) return giveUp('closed');
+      if (reason === 'token-rejected') return giveUp(reason);
+      if (++attempts > 8) return giveUp('unreachable');
+      if (reason === 'unreachable') setLink({ state: 'reconnecting', message: 'The Hush bridge is not answering (stopped, or restarting). Retrying…' });
+      // The bridge may be restarting: try again with a growing pause.
+      setTimeout(connect, Math.min(4000, 125 * 2 ** attempts));
+    });
+  }
+
   function connect(): void {
+    if (closed) return;
     const ws = new WS(`${options.socketUrl}?token=${encodeURIComponent(options.token)}`);
     socket = ws;
     ws.onopen = () => {
       attempts = 0;
       gate.open();
+      setLink({ state: 'connected' });
+      startHeartbeat(ws);
     };
     ws.onmessage = (msg: MessageEvent) => {
+      if (socket !== ws) return;
+      // Any frame shows the bridge is alive, even while a ping reply queues behind a big answer.
+      if (pingSentAt !== null) pingSentAt = Date.now();
       if (typeof msg.data !== 'string') return;
       let frame: unknown;
       try {
@@ -113,18 +226,9 @@ export function createWebClient(options: WebClientOptions): WebClient {
         for (const l of listeners.get(name) ?? []) l(checked.payload);
       }
     };
-    ws.onclose = () => {
-      if (socket === ws) socket = null;
-      for (const p of pending.values()) p.reject(lost('Lost the connection to the Hush bridge.'));
-      pending.clear();
-      if (gate.settled) gate = newGate();
-      if (closed || options.reconnect === false || ++attempts > 8) {
-        gate.fail(lost('The Hush bridge is not reachable (is `npm run dev:web` still running?).'));
-        return;
-      }
-      // The bridge may be restarting: try again with a growing pause.
-      setTimeout(connect, Math.min(4000, 125 * 2 ** attempts));
-    };
+    ws.onclose = () => dropped(ws, 'Lost the connection to the Hush bridge.');
+    // 'close' follows every error; without a listener Node's ws would throw it.
+    ws.onerror = () => undefined;
   }
 
   async function call<C extends Callable>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
@@ -205,9 +309,19 @@ export function createWebClient(options: WebClientOptions): WebClient {
 
   const api: WebClient = {
     ready,
+    connection: () => link,
+    onConnection(listener) {
+      linkListeners.add(listener);
+      listener(link);
+      return () => {
+        linkListeners.delete(listener);
+      };
+    },
     close() {
       closed = true;
-      socket?.close();
+      const ws = socket;
+      if (ws) dropped(ws, 'Closed.');
+      else setLink({ state: 'lost', reason: 'closed', message: BRIDGE_LOST_TEXT.closed });
     },
     ...buildHushApi({ invoke: call, subscribe }, { addFiles, openFiles }),
   };
@@ -221,7 +335,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
  * <meta name="hush-bridge-token"> (or ?token=), socket on the page's own host (or ?bridge=ws://…,
  * for a Vite dev server started with the bridge's --allow-origin).
  */
-export async function connectFromLocation(): Promise<HushApi> {
+export async function connectFromLocation(): Promise<WebClient> {
   const params = new URLSearchParams(location.search);
   const token = document.querySelector<HTMLMetaElement>('meta[name="hush-bridge-token"]')?.content || params.get('token') || '';
   if (!token) throw apiErrorToError({ code: 'unavailable', message: 'No bridge token: open the URL printed by `npm run dev:web`.' });

@@ -39,6 +39,8 @@ export interface WebBridgeOptions {
   /** Parent of the private upload folder (default: OS temp). */
   readonly uploadTempRoot?: string;
   readonly version?: string;
+  /** How often the bridge pings each socket; a socket that misses a pong by the next round is dropped (default 10 s). */
+  readonly socketPingMs?: number;
 }
 
 export interface WebBridge {
@@ -55,6 +57,8 @@ export interface WebBridge {
 }
 
 const CONTEXT: CallContext = { transport: 'web' };
+/** Largest request frame; a bigger one closes that socket (1009), never the bridge. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** A request frame: `id` echoes back in the reply. */
 const RequestFrameSchema = z.strictObject({ id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), channel: z.string().max(64), payload: z.unknown() });
 
@@ -123,7 +127,7 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
   });
   // Shared channels + uploads. Deliberately NOT the Electron channels: a page that could send
   // 'files:add-paths' would name any file on this machine.
-  const dispatcher = createDispatcher({ ...handlers.map, ...uploads.handlers() });
+  const dispatcher = createDispatcher({ ...handlers.map, ...uploads.handlers(), 'bridge:ping': async () => ({ at: Date.now() }) });
 
   let port = 0;
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
@@ -149,6 +153,12 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       return;
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.pathname === '/health') {
+      // A page that lost its socket asks here whether the bridge is gone (network error) or was
+      // restarted with another token (403: its link is stale), to tell the user which.
+      res.writeHead(tokensEqual(url.searchParams.get('token') ?? '', token) ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -196,7 +206,21 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     res.end(req.method === 'HEAD' ? undefined : await readFile(file));
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  // Protocol-level ping/pong: a tab that vanished without closing (sleep, killed browser) is dropped.
+  const ponged = new WeakMap<WebSocket, boolean>();
+  const pinger = setInterval(() => {
+    for (const ws of sockets) {
+      if (ponged.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      ponged.set(ws, false);
+      ws.ping();
+    }
+  }, options.socketPingMs ?? 10_000);
+  pinger.unref();
 
   /** Refuse an upgrade before any WebSocket exists. */
   const refuse = (socket: Duplex, status: number, text: string): void => {
@@ -217,7 +241,13 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
 
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
+    ponged.set(ws, true);
     ws.on('close', () => sockets.delete(ws));
+    // A frame ws refuses (invalid UTF-8: 1007, over maxPayload: 1009) or a broken connection is
+    // that socket's failure: ws closes it after this event. Without a listener the 'error' event
+    // would throw and take down the whole bridge and its engine.
+    ws.on('error', () => sockets.delete(ws));
+    ws.on('pong', () => ponged.set(ws, true));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let frame: z.infer<typeof RequestFrameSchema>;
@@ -257,6 +287,7 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     dispatcher,
     emit,
     async close() {
+      clearInterval(pinger);
       handlers.dispose();
       for (const ws of sockets) ws.terminate();
       wss.close();

@@ -48,6 +48,7 @@ const valid: { [C in AnyChannel]: unknown } = {
   'upload:chunk': { uploadId: 'u_x', offset: 0, data: 'AAAA' },
   'upload:end': { uploadId: 'u_x' },
   'upload:abort': { uploadId: 'u_x' },
+  'bridge:ping': {},
 };
 
 const all = Object.keys(allChannels) as AnyChannel[];

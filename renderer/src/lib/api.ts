@@ -1,6 +1,7 @@
 // Where the HushApi comes from: the preload's `window.hush` in Electron, else the web bridge's
 // WebSocket client (loaded only then, so the Electron build never opens a socket).
 import type { HushApi } from '../../../main/ipc/contract.ts';
+import type { BridgeWatch } from './app.svelte.ts';
 
 declare global {
   interface Window {
@@ -8,8 +9,15 @@ declare global {
   }
 }
 
-export async function connectApi(): Promise<HushApi> {
-  if (window.hush) return window.hush;
+export interface Connected {
+  readonly api: HushApi;
+  /** Web only: the socket's state, so the page can say when the bridge is gone. */
+  readonly watchBridge?: BridgeWatch;
+}
+
+export async function connectApi(): Promise<Connected> {
+  if (window.hush) return { api: window.hush };
   const mod = await import('../../../main/web-bridge/browser-client.ts');
-  return mod.connectFromLocation();
+  const client = await mod.connectFromLocation();
+  return { api: client, watchBridge: (listener) => client.onConnection(listener) };
 }

@@ -17,12 +17,15 @@ import {
   type HushApi,
   type MenuCommand,
   type NoiseEstimate,
+  type PreferenceKey,
+  PreferencesSchema,
   type Settings,
   type SettingsPatch,
   type Strength,
   type Thumbnail,
 } from '../../../main/ipc/contract.ts';
 import type { Stage } from '../../../main/engine/types.ts';
+import type { BridgeConnection } from '../../../main/web-bridge/browser-client.ts';
 import { AudioPlayer } from './audio-player.svelte.ts';
 import { AudioSession } from './audio-session.svelte.ts';
 import { ImageSession } from './image-session.svelte.ts';
@@ -58,10 +61,30 @@ export interface Notice {
 
 export type ExportPhase =
   | { phase: 'idle' }
-  | { phase: 'running'; batchId: string | null; total: number; completed: number; overall: number; etaSec: number | null; startedAt: number; cancelling: boolean }
+  | { phase: 'running'; batchId: string | null; fileIds: readonly FileId[]; total: number; completed: number; overall: number; etaSec: number | null; startedAt: number; cancelling: boolean }
   | { phase: 'done'; summary: ExportSummary };
 
 export type CompareMode = 'split' | 'side';
+
+/**
+ * The last engine crash, kept until the user dismisses it: the status itself moves on (crashed →
+ * restarted → busy → ready) within a fraction of a second, too fast to read.
+ */
+export interface CrashNotice {
+  at: number;
+  message: string | null;
+  /** A fresh engine is up again. */
+  recovered: boolean;
+  /** The app redid by itself what the crash interrupted (thumbnails, previews). */
+  redone: boolean;
+  /** An export was running: it goes on with the remaining files on the fresh engine. */
+  duringExport: boolean;
+  /** Files of that export that failed with the crash (known once it finished). */
+  exportFailed: number;
+}
+
+/** Web only: subscribe to the socket's state (Electron's IPC cannot drop). */
+export type BridgeWatch = (listener: (state: BridgeConnection) => void) => () => void;
 
 export class HushApp {
   api: HushApi | null = null;
@@ -73,6 +96,15 @@ export class HushApp {
   selectedId = $state<FileId | null>(null);
   engine = $state.raw<EngineStatus | null>(null);
   notices = $state<Notice[]>([]);
+  crash = $state<CrashNotice | null>(null);
+  /** The web bridge's socket (null in Electron). */
+  bridge = $state.raw<BridgeConnection | null>(null);
+  /** Why a settings field was not saved (checked here, then by main), shown next to that field. */
+  settingsIssues = $state<Partial<Record<PreferenceKey, string>>>({});
+  /** A save or export start that failed as a whole, shown inside the export dialog (a toast would sit behind it). */
+  dialogError = $state<string | null>(null);
+  /** Leave out of the next export the files an earlier export this session already wrote. */
+  skipExported = $state(true);
   exporting = $state<ExportPhase>({ phase: 'idle' });
   exportOpen = $state(false);
   helpOpen = $state(false);
@@ -103,8 +135,9 @@ export class HushApp {
     return new Set(this.items.map((i) => i.entry.kind));
   }
 
-  async init(api: HushApi): Promise<void> {
+  async init(api: HushApi, watchBridge?: BridgeWatch): Promise<void> {
     this.api = api;
+    if (watchBridge) this.unsubs.push(watchBridge((state) => (this.bridge = state)));
     this.unsubs.push(
       api.onEngineStatus((s) => this.onEngineStatus(s)),
       api.onExportProgress((p) => this.onProgress(p)),
@@ -119,13 +152,26 @@ export class HushApp {
   }
 
   private onEngineStatus(s: EngineStatus): void {
-    const wasDown = this.engine?.state === 'crashed';
+    const prev = this.engine;
+    if (prev && s.at < prev.at) return; // an older answer arriving after a newer event
+    const wasDown = prev?.state === 'crashed';
     this.engine = s;
+    const exporting = this.exporting.phase === 'running';
+    if (s.state === 'crashed') {
+      this.crash = { at: s.at, message: s.message, recovered: false, redone: false, duringExport: exporting || !!this.crash?.duringExport, exportFailed: 0 };
+      return;
+    }
+    // A crash whose 'crashed' event this page never saw (e.g. while its socket reconnected).
+    const missed = !wasDown && s.restarts > (prev?.restarts ?? s.restarts);
+    if (!wasDown && !missed) return;
     // After a crash the engine comes back empty-handed: redo what failed with it.
-    if (wasDown && (s.state === 'ready' || s.state === 'restarted')) this.retryAfterRestart();
+    const redone = s.state === 'ready' || s.state === 'restarted' || s.state === 'busy' ? this.retryAfterRestart() : false;
+    const c = this.crash ?? { at: s.at, message: s.message, recovered: false, redone: false, duringExport: exporting, exportFailed: 0 };
+    this.crash = { ...c, recovered: s.state !== 'starting', redone: c.redone || redone };
   }
 
-  private retryAfterRestart(): void {
+  /** Redo what the crash interrupted; true when there was something to redo. */
+  private retryAfterRestart(): boolean {
     const failed = this.items.filter((i) => i.loadError !== null && !i.thumb && !i.overview);
     for (const it of failed) {
       it.loadError = null;
@@ -133,13 +179,19 @@ export class HushApp {
     }
     if (failed.length) void this.loadMeta(failed.map((i) => i.entry.id));
     const sel = this.selectedId;
-    if (sel && (this.imageSession?.error || this.audioSession?.error)) {
+    const reopen = !!sel && !!(this.imageSession?.error || this.audioSession?.error);
+    if (sel && reopen) {
       this.imageSession?.dispose();
       this.audioSession?.dispose();
       this.imageSession = null;
       this.audioSession = null;
       void this.openSession(sel);
     }
+    return failed.length > 0 || reopen;
+  }
+
+  dismissCrash(): void {
+    this.crash = null;
   }
 
   onMenu(handler: (c: MenuCommand) => void): void {
@@ -378,9 +430,26 @@ export class HushApp {
 
   // ───────────── settings ─────────────
 
+  /**
+   * Show the change at once; save it shortly after. Each field is checked on its own: an invalid
+   * one (a half-typed name pattern) is shown with its reason and kept out of the save, so it cannot
+   * cost the other fields of the same save.
+   */
   updateSettings(patch: SettingsPatch): void {
     Object.assign(this.settings, patch);
-    this.pendingPatch = { ...this.pendingPatch, ...patch };
+    const valid: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch)) {
+      const key = k as PreferenceKey;
+      const ok = PreferencesSchema.shape[key].safeParse(v);
+      if (ok.success) {
+        valid[key] = ok.data;
+        delete this.settingsIssues[key];
+      } else {
+        this.settingsIssues[key] = ok.error.issues[0]?.message ?? 'invalid value';
+      }
+    }
+    if (Object.keys(valid).length === 0) return;
+    this.pendingPatch = { ...this.pendingPatch, ...(valid as SettingsPatch) };
     this.saveSettings(this.pendingPatch);
   }
 
@@ -388,12 +457,20 @@ export class HushApp {
     if (!this.api) return;
     this.pendingPatch = {};
     try {
-      const saved = await this.api.setSettings(patch);
-      // Keep local edits made while saving; take the folder and anything main normalised.
-      this.settings.outputFolder = saved.outputFolder;
+      const res = await this.api.setSettings(patch);
+      // Keep local edits made while saving; take the folder and what main refused.
+      this.settings.outputFolder = res.settings.outputFolder;
+      for (const r of res.rejected) this.settingsIssues[r.field] = r.message;
+      this.dialogError = null;
     } catch (err) {
-      this.notify('error', `Settings not saved: ${apiErrorText(err)}`);
+      this.reportError(`Settings not saved: ${apiErrorText(err)}`);
     }
+  }
+
+  /** Inside the export dialog while it is open (a toast would sit behind the modal), else a toast. */
+  private reportError(text: string): void {
+    if (this.exportOpen) this.dialogError = text;
+    else this.notify('error', text);
   }
 
   toggleCompareMode(): void {
@@ -412,25 +489,40 @@ export class HushApp {
     }
   }
 
-  async startExport(): Promise<void> {
+  /** Files an export this session already wrote. */
+  get exported(): QueueItem[] {
+    return this.items.filter((i) => i.result?.status === 'done');
+  }
+
+  /** What the next export runs: every file, less the ones already exported when skipExported is on. */
+  get nextExport(): QueueItem[] {
+    return this.skipExported ? this.items.filter((i) => i.result?.status !== 'done') : this.items;
+  }
+
+  /** Export the batch, or just `only` (e.g. the files that failed last time). */
+  async startExport(only?: readonly FileId[]): Promise<void> {
     const api = this.api;
     const folder = this.settings.outputFolder;
-    if (!api || !folder || this.items.length === 0 || this.exporting.phase === 'running') return;
-    for (const it of this.items) {
+    if (!api || !folder || this.exporting.phase === 'running') return;
+    const batch = only ? this.items.filter((i) => only.includes(i.entry.id)) : this.nextExport;
+    if (batch.length === 0) return;
+    for (const it of batch) {
       it.exportStage = 'queued';
       it.exportFraction = 0;
       it.result = null;
     }
+    this.dialogError = null;
+    if (this.crash?.recovered) this.crash = null;
     const s = this.settings;
     const request: ExportRequest = {
       outputFolderId: folder.id,
-      items: this.items.map((it) => ({ fileId: it.entry.id, strength: this.strengthOf(it) })),
+      items: batch.map((it) => ({ fileId: it.entry.id, strength: this.strengthOf(it) })),
       image: { format: s.imageFormat, quality: s.imageQuality },
       audio: { format: s.audioFormat, sampleFormat: s.audioSampleFormat },
       namePattern: s.namePattern,
       collision: s.collision,
     };
-    this.exporting = { phase: 'running', batchId: null, total: request.items.length, completed: 0, overall: 0, etaSec: null, startedAt: Date.now(), cancelling: false };
+    this.exporting = { phase: 'running', batchId: null, fileIds: batch.map((i) => i.entry.id), total: request.items.length, completed: 0, overall: 0, etaSec: null, startedAt: Date.now(), cancelling: false };
     try {
       const summary = await api.exportBatch(request);
       for (const r of summary.results) {
@@ -441,12 +533,14 @@ export class HushApp {
           it.exportFraction = r.status === 'done' ? 1 : it.exportFraction;
         }
       }
+      const crashed = summary.results.filter((r) => r.error?.code === 'engine-crashed').length;
+      if (this.crash && crashed) this.crash = { ...this.crash, exportFailed: crashed };
       this.exporting = { phase: 'done', summary };
       this.exportOpen = true;
     } catch (err) {
       this.exporting = { phase: 'idle' };
-      for (const it of this.items) if (it.exportStage && it.exportStage !== 'done') it.exportStage = null;
-      this.notify('error', `Export failed: ${apiErrorText(err)}`);
+      for (const it of batch) if (it.exportStage && it.exportStage !== 'done') it.exportStage = null;
+      this.reportError(`Export failed: ${apiErrorText(err)}`);
     }
   }
 
@@ -454,11 +548,14 @@ export class HushApp {
     const it = this.item(p.fileId);
     if (it) {
       it.exportStage = p.stage;
-      it.exportFraction = p.fileFraction;
+      // A failed or cancelled file keeps the bar where it stopped: a full bar would read as done.
+      if (p.stage !== 'failed' && p.stage !== 'cancelled') it.exportFraction = p.fileFraction;
     }
     const cur = this.exporting;
     if (cur.phase === 'running') {
-      this.exporting = { ...cur, batchId: p.batchId, total: p.total, completed: p.completed, overall: p.overallFraction, etaSec: p.etaSec };
+      const sameBatch = cur.batchId === null || cur.batchId === p.batchId;
+      const overall = sameBatch ? Math.max(cur.overall, p.overallFraction) : p.overallFraction;
+      this.exporting = { ...cur, batchId: p.batchId, total: p.total, completed: Math.max(sameBatch ? cur.completed : 0, p.completed), overall, etaSec: p.etaSec };
     }
   }
 
