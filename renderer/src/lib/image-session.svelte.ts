@@ -8,6 +8,41 @@ import type { Rect } from './viewport.svelte.ts';
 /** Side of the fast preview crop: small enough to come back within a fraction of a second. */
 export const PREVIEW_SIDE = 384;
 
+/** Width of the soft edge a crop gets when pasted over pixels denoised at another strength. */
+export const FEATHER = 24;
+
+/**
+ * Draw `img` into `r` of `dest` with its inner edges faded out over `feather` px (edges on the
+ * image border stay hard: there is nothing there to blend with).
+ */
+export function pasteFeathered(dest: HTMLCanvasElement, img: CanvasImageSource, r: Region, feather: number, width: number, height: number): void {
+  const ctx = dest.getContext('2d');
+  if (!ctx) return;
+  const f = Math.min(feather, Math.floor(r.width / 4), Math.floor(r.height / 4));
+  if (f <= 0) {
+    ctx.drawImage(img, r.left, r.top, r.width, r.height);
+    return;
+  }
+  const tmp = makeCanvas(r.width, r.height);
+  const t = tmp.getContext('2d');
+  if (!t) return;
+  t.drawImage(img, 0, 0, r.width, r.height);
+  t.globalCompositeOperation = 'destination-in';
+  const fade = (x0: number, y0: number, x1: number, y1: number): void => {
+    const g = t.createLinearGradient(x0, y0, x1, y1);
+    g.addColorStop(0, 'rgba(0,0,0,0)');
+    g.addColorStop(Math.min(1, f / Math.hypot(x1 - x0, y1 - y0)), 'rgba(0,0,0,1)');
+    g.addColorStop(1, 'rgba(0,0,0,1)');
+    t.fillStyle = g;
+    t.fillRect(0, 0, r.width, r.height);
+  };
+  if (r.left > 0) fade(0, 0, r.width, 0);
+  if (r.left + r.width < width) fade(r.width, 0, 0, 0);
+  if (r.top > 0) fade(0, 0, 0, r.height);
+  if (r.top + r.height < height) fade(0, r.height, 0, 0);
+  ctx.drawImage(tmp, r.left, r.top);
+}
+
 type RegionRequest = { readonly strength: Strength; readonly region: Region };
 
 export class ImageSession extends DenoiseSession<RegionRequest> {
@@ -43,8 +78,18 @@ export class ImageSession extends DenoiseSession<RegionRequest> {
     if (thumbImage) bctx?.drawImage(thumbImage, 0, 0, this.width, this.height);
   }
 
-  /** Clip the visible rectangle to a preview-sized crop around its centre. */
+  /**
+   * A photo within 1.5× the crop: a crop would cost nearly as much as the whole, which would then be
+   * computed again. Its preview is the whole photo, and counts as the full result.
+   */
+  static isSmall(width: number, height: number): boolean {
+    const limit = Math.min(PREVIEW_SIDE * 1.5, MAX_PREVIEW_SIDE);
+    return width <= limit && height <= limit;
+  }
+
+  /** Clip the visible rectangle to a preview-sized crop around its centre (a small photo: all of it). */
   static previewRegion(visible: Rect, width: number, height: number): Region {
+    if (ImageSession.isSmall(width, height)) return { left: 0, top: 0, width, height };
     const side = Math.min(PREVIEW_SIDE, MAX_PREVIEW_SIDE);
     const w = Math.max(1, Math.min(side, visible.width || width, width));
     const h = Math.max(1, Math.min(side, visible.height || height, height));
@@ -67,6 +112,10 @@ export class ImageSession extends DenoiseSession<RegionRequest> {
     // The same crop at the same strength is already there (or on its way).
     if (this.previewKey(this.target, region) === this.lastPreviewKey) return;
     this.pushPreview(this.target, region);
+  }
+
+  protected override previewAsked(strength: Strength): boolean {
+    return this.lastPreviewKey.startsWith(`${strength}|`);
   }
 
   private lastPreviewKey = '';
@@ -96,11 +145,23 @@ export class ImageSession extends DenoiseSession<RegionRequest> {
     const [b, a] = await Promise.all([loadImage(res.before), loadImage(res.after)]);
     return () => {
       const r = res.region;
+      const whole = r.left === 0 && r.top === 0 && r.width === this.width && r.height === this.height;
       this.before.getContext('2d')?.drawImage(b, r.left, r.top, r.width, r.height);
-      this.after.getContext('2d')?.drawImage(a, r.left, r.top, r.width, r.height);
+      // Over pixels of another strength, fade the crop in at its edges so no seam shows.
+      pasteFeathered(this.after, a, r, this.hasAfter && !whole ? FEATHER : 0, this.width, this.height);
       this.appliedSigma = res.sigma;
       this.lastPreviewMs = res.ms;
       this.hasAfter = true;
+      if (whole) {
+        this.everFull = true;
+        // The whole photo at the strength the user is on: nothing left for a full pass to add.
+        if (strength === this.target) {
+          this.fullDone = true;
+          this.lastFullMs = res.ms;
+          this.lastFullCached = false;
+          this.fullLater.cancel();
+        }
+      }
       this.version++;
     };
   }
