@@ -494,9 +494,18 @@ export class HushApp {
     return this.items.filter((i) => i.result?.status === 'done');
   }
 
-  /** What the next export runs: every file, less the ones already exported when skipExported is on. */
+  /** Files that could not be read (corrupt, not really an image or recording): they cannot be exported. */
+  get unreadable(): QueueItem[] {
+    return this.items.filter((i) => i.loadError !== null && !i.thumb && !i.overview);
+  }
+
+  /**
+   * What the next export runs: every readable file, less the ones already exported when
+   * skipExported is on.
+   */
   get nextExport(): QueueItem[] {
-    return this.skipExported ? this.items.filter((i) => i.result?.status !== 'done') : this.items;
+    const readable = this.items.filter((i) => !(i.loadError !== null && !i.thumb && !i.overview));
+    return this.skipExported ? readable.filter((i) => i.result?.status !== 'done') : readable;
   }
 
   /** Export the batch, or just `only` (e.g. the files that failed last time). */
