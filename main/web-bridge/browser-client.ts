@@ -15,6 +15,7 @@ import {
   type Channel,
   type EventName,
   type EventPayload,
+  type FileEntry,
   type HushApi,
   type RequestOf,
   type ResponseOf,
@@ -267,9 +268,27 @@ export function createWebClient(options: WebClientOptions): WebClient {
     }
   }
 
+  /**
+   * Files this page uploaded, by what the browser says identifies them (each upload gets a new temp
+   * path on the bridge, so the registry cannot tell a re-drop of the same file from a new one).
+   */
+  const uploaded = new Map<string, FileEntry['id']>();
+  const identity = (f: File): string => `${f.name}\u0000${f.size}\u0000${f.lastModified}`;
+
   async function addFiles(files: readonly File[]): Promise<AddFilesResult> {
     const result: { added: AddFilesResult['added']; rejected: AddFilesResult['rejected'] } = { added: [], rejected: [] };
+    // Which earlier uploads are still in the queue (asked once, only when a file looks like one).
+    let queued: Set<string> | null = null;
     for (const file of files) {
+      const earlier = uploaded.get(identity(file));
+      if (earlier !== undefined) {
+        queued ??= new Set((await call('files:list', {})).map((e) => e.id));
+        if (queued.has(earlier)) {
+          result.rejected.push({ name: file.name, reason: 'already in the queue' });
+          continue;
+        }
+        uploaded.delete(identity(file));
+      }
       const ext = extOf(file.name);
       if (!kindOfExtension(ext)) {
         // Folders hold other files too: skip them here instead of uploading them first.
@@ -278,6 +297,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
       }
       try {
         const r = await uploadOne(file);
+        if (r.added.length === 1) uploaded.set(identity(file), r.added[0].id);
         result.added.push(...r.added);
         result.rejected.push(...r.rejected);
       } catch (err) {

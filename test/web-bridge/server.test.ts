@@ -198,6 +198,23 @@ describe('web bridge API (through the browser client)', () => {
     expect((await api.listFiles()).map((f) => f.id)).toContain(result.added[0].id);
   });
 
+  it('does not queue the same dropped file twice (issue 12 item 7), but again once it was removed', async () => {
+    const bytes = await readFile(photo);
+    const file = (): File => new File([bytes], 'again.png', { lastModified: 1_700_000_000_000 });
+    const first = await api.addFiles([file()]);
+    expect(first.added).toHaveLength(1);
+    const before = (await api.listFiles()).length;
+    const second = await api.addFiles([file()]);
+    expect(second).toEqual({ added: [], rejected: [{ name: 'again.png', reason: 'already in the queue' }] });
+    expect((await api.listFiles()).length).toBe(before);
+    // A different file with the same name is a new file.
+    const other = await api.addFiles([new File([bytes], 'again.png', { lastModified: 1_700_000_000_001 })]);
+    expect(other.added).toHaveLength(1);
+    await api.removeFiles([first.added[0].id]);
+    const third = await api.addFiles([file()]);
+    expect(third.added).toHaveLength(1);
+  });
+
   it('uploads a file bigger than one chunk byte for byte', async () => {
     const big = path.join(data, 'audio/noise/misc-real/pomodoro_birds.flac');
     const bytes = await readFile(big);
