@@ -44,7 +44,8 @@ export class AudioPlayer {
 
   private ctx: AudioContext | null = null;
   private buffers: Partial<Record<Track, AudioBuffer>> = {};
-  private pcm: Partial<Record<Track, Pcm>> = {};
+  // Reactive: the A/B/Noise buttons read has(); a plain field left them disabled for good.
+  private pcm: Partial<Record<Track, Pcm>> = $state.raw({});
   private sources: AudioBufferSourceNode[] = [];
   private gains: Partial<Record<Track, GainNode>> = {};
   private startedAt = 0;
