@@ -18,6 +18,19 @@ export function formatDuration(seconds: number): string {
   return `${h} h ${(m % 60).toString().padStart(2, '0')} min`;
 }
 
+/** A measured time in milliseconds, the way people read it: "420 ms", "4.2 s", "1 min 03 s". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(ms / 1000);
+}
+
+/** What a TF.js backend name means to a user: the device it computes on (the name goes in a tooltip). */
+export function backendDevice(backend: string): 'GPU' | 'CPU' {
+  return /gpu|webgl|cuda/i.test(backend) ? 'GPU' : 'CPU';
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB'];
