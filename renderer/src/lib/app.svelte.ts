@@ -4,6 +4,8 @@
 import {
   apiErrorText,
   DEFAULT_PREFERENCES,
+  ExportFileResultSchema,
+  StrengthSchema,
   type AddFilesResult,
   type AppInfo,
   type AudioOverview,
@@ -32,6 +34,26 @@ import { ImageSession } from './image-session.svelte.ts';
 import { debounce } from './latest.ts';
 import { loadImage } from './media.ts';
 import { Viewport } from './viewport.svelte.ts';
+import { z } from 'zod';
+
+/**
+ * What a reload must not forget about a file: its own strength and its last export. Kept in
+ * sessionStorage (this tab only) by name, size and where it lives, since file ids are new after a reload.
+ */
+const REMEMBERED_KEY = 'hush.files.v1';
+const RememberedSchema = z.record(z.string(), z.strictObject({ strength: StrengthSchema.nullable(), result: ExportFileResultSchema.nullable() }));
+type Remembered = z.infer<typeof RememberedSchema>;
+const fileKey = (e: FileEntry): string => `${e.displayPath}\u0000${e.sizeBytes}`;
+
+function readRemembered(): Remembered {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(REMEMBERED_KEY);
+    const parsed = raw ? RememberedSchema.safeParse(JSON.parse(raw)) : null;
+    return parsed?.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
 
 export type MediaKind = 'image' | 'audio';
 
@@ -244,21 +266,40 @@ export class HushApp {
     }
   }
 
+  /** Save each file's own strength and last export result for a reload of this tab. */
+  private remember(): void {
+    const all = readRemembered();
+    for (const it of this.items) {
+      const result = it.result?.status === 'done' ? $state.snapshot(it.result) : null;
+      if (it.strength === null && !result) delete all[fileKey(it.entry)];
+      else all[fileKey(it.entry)] = { strength: it.strength, result };
+    }
+    try {
+      globalThis.sessionStorage?.setItem(REMEMBERED_KEY, JSON.stringify(all));
+    } catch {
+      // Storage full or off: a reload then starts over, as before.
+    }
+  }
+
   private addEntries(entries: readonly FileEntry[]): void {
     const known = new Set(this.items.map((i) => i.entry.id));
     const fresh = entries.filter((e) => !known.has(e.id));
+    const remembered = readRemembered();
     for (const entry of fresh) {
+      const r = remembered[fileKey(entry)];
+      // The output's id was granted to the page before the reload: no longer valid.
+      const result = r?.result ? { ...r.result, fileId: entry.id, outputId: undefined } : null;
       this.items.push({
         entry,
         thumb: null,
         overview: null,
         estimate: null,
-        strength: null,
+        strength: r?.strength ?? null,
         loading: true,
         loadError: null,
-        exportStage: null,
-        exportFraction: 0,
-        result: null,
+        exportStage: result ? 'done' : null,
+        exportFraction: result ? 1 : 0,
+        result,
       });
     }
     // Load metadata one file at a time: the engine has few cores and the selected file comes first.
@@ -399,6 +440,7 @@ export class HushApp {
     if (!it) return;
     it.strength = value;
     if (id === this.selectedId) this.retarget(live);
+    if (!live) this.remember();
   }
 
   setBatchStrength(kind: MediaKind, value: Strength, live: boolean): void {
@@ -542,6 +584,7 @@ export class HushApp {
           it.exportFraction = r.status === 'done' ? 1 : it.exportFraction;
         }
       }
+      this.remember();
       const crashed = summary.results.filter((r) => r.error?.code === 'engine-crashed').length;
       if (this.crash && crashed) this.crash = { ...this.crash, exportFailed: crashed };
       this.exporting = { phase: 'done', summary };
