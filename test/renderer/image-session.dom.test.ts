@@ -21,7 +21,7 @@ function fake(): FakeApi {
     const sigma = typeof req.sigma === 'number' ? req.sigma : 12;
     return { fileId: 'f1', region, before: PNG, after: PNG, sigma, ms: 100 } satisfies ImagePreview;
   };
-  f.handlers.previewFull = (req) => ({ kind: 'image', fileId: 'f1', before: PNG, after: PNG, sigma: typeof req.strength === 'number' ? req.strength : 12, ms: 900, cached: false });
+  f.handlers.previewFull = (req) => ({ kind: 'image', fileId: 'f1', width: 4000, height: 3000, before: PNG, after: PNG, sigma: typeof req.strength === 'number' ? req.strength : 12, ms: 900, cached: false });
   return f;
 }
 const settle = () => new Promise((r) => setTimeout(r, 20));

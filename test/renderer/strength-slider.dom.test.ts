@@ -1,12 +1,15 @@
 // Component test (happy-dom, see README.md): the strength slider's keyboard behaviour.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import StrengthSlider, { type StrengthValue } from '../../renderer/src/components/StrengthSlider.svelte';
+import StrengthSlider from '../../renderer/src/components/StrengthSlider.svelte';
+
+// The root tsconfig sees .svelte files only as an ambient module, so the value type is spelled here.
+type StrengthValue = number | 'auto';
 
 function slider(value: StrengthValue, estimate?: number) {
   const inputs: StrengthValue[] = [];
   const changes: StrengthValue[] = [];
-  render(StrengthSlider, { label: 'Strength', value, max: 75, unit: 'σ', estimate, oninput: (v) => inputs.push(v), onchange: (v) => changes.push(v) });
+  render(StrengthSlider, { label: 'Strength', value, max: 75, unit: 'σ', estimate, oninput: (v: StrengthValue) => inputs.push(v), onchange: (v: StrengthValue) => changes.push(v) });
   return { el: screen.getByRole('slider'), inputs, changes };
 }
 
