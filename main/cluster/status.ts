@@ -1,6 +1,6 @@
 // `hush status` and `hush retry-failed`: what the queue holds, who works on it, how fast, and what
 // failed (with the last reason); failed jobs can be put back for another try.
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import { connect, jobDataSchema, keys, parseReason, PREFIX } from './schema.ts';
 import { batchCounts, type BatchCounts } from './submit.ts';
@@ -64,16 +64,25 @@ export async function retryFailed(redisUrl: string, queueName: string): Promise<
   const k = keys(queueName);
   let n = 0;
   try {
-    for (;;) {
-      const jobs = await queue.getFailed(0, 499);
-      if (jobs.length === 0) return n;
-      for (const job of jobs) {
+    // A snapshot of the ids first: a retried job can fail again at once (a bad input) and must not
+    // be retried in a loop.
+    const ids = await redis.zrange(`${PREFIX}:${queueName}:failed`, 0, -1);
+    for (const id of ids) {
+      const job = await Job.fromId(queue, id);
+      if (!job || !(await job.isFailed())) continue;
+      // Out of the batch's failed set before the retry: the retried job may fail again at once.
+      const data = jobDataSchema.safeParse(job.data);
+      const batch = data.success ? data.data.batch : undefined;
+      if (batch) await redis.srem(k.failed(batch), id);
+      try {
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        const data = jobDataSchema.safeParse(job.data);
-        if (data.success && job.id) await redis.srem(k.failed(data.data.batch), job.id);
-        n++;
+      } catch (err) {
+        if (batch) await redis.sadd(k.failed(batch), id);
+        throw err;
       }
+      n++;
     }
+    return n;
   } finally {
     await queue.close();
     await redis.quit().catch(() => {});

@@ -171,11 +171,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await worker.waitUntilReady();
 
   let closing: Promise<void> | undefined;
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
   return {
     name,
-    get closed() {
-      return closing ?? new Promise<void>(() => {});
-    },
+    closed,
     stop(handBack) {
       if (handBack) {
         for (const r of running.values()) {
@@ -183,7 +183,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           r.handle?.cancel();
         }
       }
-      closing ??= worker.close().then(() => redis.quit().then(() => undefined, () => undefined));
+      closing ??= worker
+        .close()
+        .then(() => redis.quit().then(() => undefined, () => undefined))
+        .finally(markClosed);
       return closing;
     },
   };
