@@ -19,8 +19,9 @@ import {
 
 /** What a front needs from its wire: one request/reply call per channel, and event subscriptions. */
 export interface ApiTransport {
-  invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
-  subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Unsubscribe;
+  // Function-typed properties, not methods: buildHushApi destructures them, so they must not rely on `this`.
+  invoke: <C extends Channel>(channel: C, request: RequestOf<C>) => Promise<ResponseOf<C>>;
+  subscribe: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => Unsubscribe;
 }
 
 /** How files reach main differs per front (paths from disk vs uploads), so each brings its own. */
@@ -43,8 +44,8 @@ export function checkEvent<E extends EventName>(event: E, payload: unknown): { p
 export function buildHushApi(transport: ApiTransport, intake: FileIntake): HushApi {
   const { invoke, subscribe } = transport;
   return {
-    addFiles: intake.addFiles,
-    openFiles: intake.openFiles,
+    addFiles: (...a) => intake.addFiles(...a),
+    openFiles: (...a) => intake.openFiles(...a),
     listFiles: () => invoke('files:list', {}),
     removeFiles: async (ids) => {
       await invoke('files:remove', { ids: [...ids] });

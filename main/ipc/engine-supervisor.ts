@@ -136,7 +136,7 @@ export class EngineSupervisor implements EngineHost {
       previewAudio: (r, o) => this.track(c.previewAudio(r, o)),
       denoise: (request, onEvent) => {
         const handle = c.denoise(request, onEvent);
-        this.track(handle.result);
+        void this.track(handle.result); // the caller awaits handle.result itself
         return handle;
       },
       dispose: () => this.stop(),

@@ -53,7 +53,6 @@ export class SpeechSampler {
         if (c.length >= length - pos && pos === 0) {
           const s = rng.int(c.length - length + 1);
           out.set(c.subarray(s, s + length));
-          pos = length;
           break;
         }
         const n = Math.min(c.length, length - pos);

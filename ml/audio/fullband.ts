@@ -78,7 +78,10 @@ export async function fullbandCheck(d: AudioDenoiser, maxAttenuationDb = 100): P
   }
   const clean = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let off = 0;
-  for (const p of parts) ((clean.set(p, off)), (off += p.length));
+  for (const p of parts) {
+    clean.set(p, off);
+    off += p.length;
+  }
   const db = (a: number, b: number) => 10 * Math.log10(a / b);
 
   const out = await enhanceWithDenoiser(d, clean, rate, maxAttenuationDb);

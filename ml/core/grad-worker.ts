@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   await initBackend({ prefer: 'wasm', ...(init.wasmDir !== undefined ? { wasmDir: init.wasmDir } : {}) });
   for (const m of init.setup) await import(m.startsWith('file:') ? m : pathToFileURL(m).href);
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'] & {} });
+  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'] });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const loss = lossFn(init.loss);
 

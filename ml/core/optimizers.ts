@@ -45,7 +45,7 @@ export abstract class Optimizer {
       s = tf.variable(tf.zerosLike(v), false);
       this.slots.set(key, s);
     } else if (!tf.util.arraysEqual(s.shape, v.shape)) {
-      throw new Error(`Optimizer slot ${key} has shape [${s.shape}] but variable ${v.name} has [${v.shape}] (state from another model?)`);
+      throw new Error(`Optimizer slot ${key} has shape [${s.shape.join(', ')}] but variable ${v.name} has [${v.shape.join(', ')}] (state from another model?)`);
     }
     return s;
   }

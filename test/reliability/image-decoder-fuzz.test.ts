@@ -48,7 +48,7 @@ async function outcome(bytes: Uint8Array, name: string): Promise<string> {
       await stage();
       codes.push('ok');
     } catch (e) {
-      if (!(e instanceof HushError)) throw new Error(`${name}: ${String(e)} is not a HushError`);
+      if (!(e instanceof HushError)) throw new Error(`${name}: ${String(e)} is not a HushError`, { cause: e });
       expect(e.message).not.toContain('\n');
       codes.push(e.code);
     }

@@ -147,7 +147,12 @@ function bestFixedOrder(x: Int32Array, n: number): number {
   }
   let best = 0, bestSum = s0;
   const sums = [s0, s1, s2, s3, s4];
-  for (let o = 1; o < 5; o++) if (sums[o] < bestSum) (best = o), (bestSum = sums[o]);
+  for (let o = 1; o < 5; o++) {
+    if (sums[o] < bestSum) {
+      best = o;
+      bestSum = sums[o];
+    }
+  }
   return best;
 }
 
@@ -184,13 +189,19 @@ function planRice(u: Uint32Array, count: number, blockSize: number, predOrder: n
     let wide = false;
     for (let p = 0; p < np; p++) {
       let s = 0, m = 0;
-      for (let q = p * step; q < (p + 1) * step; q++) (s += sums[q]), (m += counts[q]);
+      for (let q = p * step; q < (p + 1) * step; q++) {
+        s += sums[q];
+        m += counts[q];
+      }
       let k = m > 0 && s > m ? Math.floor(Math.log2(s / m)) : 0;
       let cost = Infinity;
       let bestK = 0;
       for (let kk = Math.max(0, k - 1); kk <= Math.min(30, k + 1); kk++) {
         const c = m * (kk + 1) + s / 2 ** kk;
-        if (c < cost) (cost = c), (bestK = kk);
+        if (c < cost) {
+          cost = c;
+          bestK = kk;
+        }
       }
       k = bestK;
       params[p] = k;
@@ -266,11 +277,11 @@ function utf8FrameNumber(w: BitWriter, v: number): void {
   const bytes: number[] = [];
   let lead: number;
   let nCont: number;
-  if (v < 0x800) (nCont = 1), (lead = 0xc0);
-  else if (v < 0x10000) (nCont = 2), (lead = 0xe0);
-  else if (v < 0x200000) (nCont = 3), (lead = 0xf0);
-  else if (v < 0x4000000) (nCont = 4), (lead = 0xf8);
-  else (nCont = 5), (lead = 0xfc);
+  if (v < 0x800) [nCont, lead] = [1, 0xc0];
+  else if (v < 0x10000) [nCont, lead] = [2, 0xe0];
+  else if (v < 0x200000) [nCont, lead] = [3, 0xf0];
+  else if (v < 0x4000000) [nCont, lead] = [4, 0xf8];
+  else [nCont, lead] = [5, 0xfc];
   for (let i = 0; i < nCont; i++) {
     bytes.unshift(0x80 | (v & 0x3f));
     v = Math.floor(v / 64);

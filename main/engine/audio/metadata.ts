@@ -152,7 +152,10 @@ export function wavChunksFor(meta: AudioMetadata): Uint8Array[] {
   new DataView(list.buffer).setUint32(4, size, true);
   list.set(enc.encode('INFO'), 8);
   let o = 12;
-  for (const s of subs) (list.set(s, o), (o += s.length));
+  for (const s of subs) {
+    list.set(s, o);
+    o += s.length;
+  }
   return [list];
 }
 

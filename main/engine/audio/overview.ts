@@ -82,7 +82,7 @@ function melFilters(nBands: number, fftSize: number, sampleRate: number, minHz: 
   for (let b = 0; b < nBands; b++) {
     const [lo, mid, hi] = [edges[b], edges[b + 1], edges[b + 2]];
     let bin0 = Math.max(0, Math.floor(lo / binHz));
-    let bin1 = Math.min(fftSize / 2, Math.ceil(hi / binHz));
+    const bin1 = Math.min(fftSize / 2, Math.ceil(hi / binHz));
     const w: number[] = [];
     for (let k = bin0; k <= bin1; k++) {
       const f = k * binHz;
@@ -92,7 +92,6 @@ function melFilters(nBands: number, fftSize: number, sampleRate: number, minHz: 
     // Narrow low bands can fall between bins: use the nearest bin so no row is empty.
     if (!weights.some((v) => v > 0)) {
       bin0 = Math.min(fftSize / 2, Math.round(mid / binHz));
-      bin1 = bin0;
       weights = Float32Array.of(1);
     }
     const sum = weights.reduce((s, v) => s + v, 0);

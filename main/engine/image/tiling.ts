@@ -160,7 +160,7 @@ async function runPool(jobs: Array<() => Promise<void>>, limit: number): Promise
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error('tile job failed', { cause: failure });
 }
 
 /**

@@ -190,7 +190,7 @@ export function estimateSnr(bandPow: Float32Array, nFrames: number, layout: Band
 export async function loadAudioDenoiser(dir: string): Promise<TfAudioDenoiser> {
   let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: unknown; format?: string; generatedBy?: string; convertedBy?: string | null };
   try {
-    json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as typeof json;
   } catch (e) {
     throw new HushError('internal', `cannot read the audio model in ${dir}: ${(e as Error).message}`, { cause: e });
   }

@@ -124,7 +124,10 @@ export function noiseFloor(bandPow: Float32Array, nFrames: number, nBands: numbe
   for (let b = 0; b < nBands; b++) {
     for (let t = 0; t < nFrames; t++) {
       let s = 0, c = 0;
-      for (let u = Math.max(0, t - smooth); u <= Math.min(nFrames - 1, t + smooth); u++) ((s += bandPow[u * nBands + b]), c++);
+      for (let u = Math.max(0, t - smooth); u <= Math.min(nFrames - 1, t + smooth); u++) {
+        s += bandPow[u * nBands + b];
+        c++;
+      }
       sm[t * nBands + b] = s / c;
     }
   }

@@ -145,7 +145,7 @@ export function fileIO(dir: string, options: FileIOOptions = {}): tf.io.IOHandle
     const weights = joinWeights(artifacts.weightData);
     const manifest: tf.io.WeightsManifestConfig = [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }];
     const modelJson: tf.io.ModelJSON & { [WEIGHTS_HASH_FIELD]: string } = {
-      modelTopology: artifacts.modelTopology as {},
+      modelTopology: artifacts.modelTopology as object,
       format: artifacts.format,
       generatedBy: artifacts.generatedBy,
       convertedBy: artifacts.convertedBy ?? null,

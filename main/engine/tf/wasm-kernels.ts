@@ -79,7 +79,9 @@ function geometry(
 
 function asTensor(t: tf.TensorInfo | undefined): tf.Tensor {
   if (t === undefined) throw new Error('wasm training kernel called without a required input');
-  return t instanceof tf.Tensor ? t : tf.engine().makeTensorFromTensorInfo(t);
+  if (t instanceof tf.Tensor) return t;
+  const made: tf.Tensor = tf.engine().makeTensorFromTensorInfo(t);
+  return made;
 }
 
 /** dW[kh,kw,ci,co] = Σ_{b,y,x} xpad[b, y·s+kh, x·s+kw, ci] · dy[b,y,x,co], as im2col + one matMul. */

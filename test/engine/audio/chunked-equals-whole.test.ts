@@ -32,7 +32,10 @@ describe('chunked processing equals whole-file processing', () => {
     expect(n).toBe(x.length);
     const y = new Float32Array(n);
     let o = 0;
-    for (const b of out) (y.set(b, o), (o += b.length));
+    for (const b of out) {
+      y.set(b, o);
+      o += b.length;
+    }
     if (blockFrames < 1024) expect(out.length).toBeGreaterThan(2);
     expect(maxAbsDiff(y, ref)).toBeLessThanOrEqual(1e-6);
     // and it really denoised: the output differs from the input

@@ -22,7 +22,10 @@ async function expectHushError(p: Promise<unknown>, code: string, message: RegEx
 
 function snrDb(clean: Float32Array, test: Float32Array): number {
   let s = 0, e = 0;
-  for (let i = 0; i < clean.length; i++) (s += clean[i] * clean[i]), (e += (test[i] - clean[i]) ** 2);
+  for (let i = 0; i < clean.length; i++) {
+    s += clean[i] * clean[i];
+    e += (test[i] - clean[i]) ** 2;
+  }
   return 10 * Math.log10(s / e);
 }
 

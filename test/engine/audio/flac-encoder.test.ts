@@ -34,7 +34,10 @@ function md5Of(ch: Int32Array[], bits: number): string {
   const n = ch[0].length;
   const b = Buffer.alloc(n * ch.length * bytes);
   let o = 0;
-  for (let i = 0; i < n; i++) for (const c of ch) (b.writeIntLE(c[i], o, bytes), (o += bytes));
+  for (let i = 0; i < n; i++) for (const c of ch) {
+      b.writeIntLE(c[i], o, bytes);
+      o += bytes;
+    }
   return createHash('md5').update(b).digest('hex');
 }
 

@@ -72,7 +72,10 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('pipeline with the s
       const y = (await decodeFile(out)).channels[0];
       const snr = (t: Float32Array): number => {
         let s = 0, e = 0;
-        for (let i = 0; i < clean.length; i++) (s += clean[i] ** 2), (e += (t[i] - clean[i]) ** 2);
+        for (let i = 0; i < clean.length; i++) {
+          s += clean[i] ** 2;
+          e += (t[i] - clean[i]) ** 2;
+        }
         return 10 * Math.log10(s / e);
       };
       gain += snr(y) - snr(noisy);

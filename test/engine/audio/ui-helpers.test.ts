@@ -70,7 +70,10 @@ describe('audioOverview', () => {
     for (let y = 0; y < 64; y++) {
       const o = (y * 200 + col) * info.channels;
       const lum = data[o] + data[o + 1] + data[o + 2];
-      if (lum > best) (best = lum), (bestRow = y);
+      if (lum > best) {
+        best = lum;
+        bestRow = y;
+      }
     }
     const mel = (f: number): number => 2595 * Math.log10(1 + f / 700);
     const { minHz, maxHz } = ov.spectrogram;

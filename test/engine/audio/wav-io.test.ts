@@ -22,7 +22,10 @@ async function readAll(path: string, blockFrames = 1000): Promise<{ channels: Fl
   const channels = Array.from({ length: r.info.channels }, (_, c) => {
     const out = new Float32Array(n);
     let o = 0;
-    for (const p of parts) (out.set(p[c], o), (o += p[c].length));
+    for (const p of parts) {
+      out.set(p[c], o);
+      o += p[c].length;
+    }
     return out;
   });
   return { channels, info: r.info };

@@ -4,7 +4,7 @@ import { initBackend } from '../../../main/engine/tf/backend.ts';
 import { buildAudioDae, configOfModel, DEFAULT_AUDIO_DAE, describeAudioDae } from '../../../main/engine/models/audio-dae.ts';
 import { TfAudioDenoiser, type AudioDaeMetadata } from '../../../main/engine/models/audio-denoiser.ts';
 import { DEFAULT_BANDS } from '../../../main/engine/models/audio-features.ts';
-import { frameSpecForRate, powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
+import { powerSpectrum, stft } from '../../../main/engine/audio/stft.ts';
 
 const meta: AudioDaeMetadata = {
   format: 'hush-audio-dae', version: 1, hopSeconds: 0.01, bands: DEFAULT_BANDS,
@@ -95,7 +95,10 @@ describe('audio DAE', () => {
       const g = await d.gains(powerSpectrum(S), S.nFrames, S.nBins, rate, 12);
       expect(g.length).toBe(S.nFrames * S.nBins);
       let lo = 1, hi = 0;
-      for (const v of g) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+      for (const v of g) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
       expect(lo).toBeGreaterThanOrEqual(10 ** (-12 / 20) - 1e-6);
       expect(hi).toBeLessThanOrEqual(1);
       const none = await d.gains(powerSpectrum(S), S.nFrames, S.nBins, rate, 0);

@@ -102,7 +102,10 @@ describe('noise-floor feature', () => {
         let min = Infinity;
         for (let u = Math.max(0, t - half); u <= Math.min(nFrames - 1, t + half); u++) {
           let s = 0, c = 0;
-          for (let v = Math.max(0, u - 2); v <= Math.min(nFrames - 1, u + 2); v++) ((s += p[v * nBands + b]), c++);
+          for (let v = Math.max(0, u - 2); v <= Math.min(nFrames - 1, u + 2); v++) {
+            s += p[v * nBands + b];
+            c++;
+          }
           min = Math.min(min, s / c);
         }
         expect(got[t * nBands + b]).toBeCloseTo(min, 4);

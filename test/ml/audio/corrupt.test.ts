@@ -71,7 +71,10 @@ describe('audio corruption', () => {
     const dark = spectrumDb(hiss(rate * 2, rate, new Rng(3), -6), rate);
     const band = (s: { db: Float64Array; hz: number }, lo: number, hi: number) => {
       let m = 0, c = 0;
-      for (let k = Math.round(lo / s.hz); k < Math.round(hi / s.hz); k++) ((m += s.db[k]), c++);
+      for (let k = Math.round(lo / s.hz); k < Math.round(hi / s.hz); k++) {
+        m += s.db[k];
+        c++;
+      }
       return m / c;
     };
     expect(Math.abs(band(flat, 500, 1000) - band(flat, 4000, 7000))).toBeLessThan(1.5);

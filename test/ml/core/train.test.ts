@@ -160,7 +160,7 @@ describe('train()', () => {
   it('per-sample loss weights: workers match one thread, and the weights change the training', async () => {
     // Weights 4, 1, 0.25, 1 over the 4 patches of each batch (like σ-balancing in the image trainer).
     const base = denoisingBatches(photos, 4, 16, 25);
-    const weighted: BatchProvider = async (rng) => ({ ...(await base(rng)), weight: { data: Float32Array.from([4, 1, 0.25, 1]), shape: [4] } });
+    const weighted: BatchProvider = async (rng) => ({ ...(await Promise.resolve(base(rng))), weight: { data: Float32Array.from([4, 1, 0.25, 1]), shape: [4] } });
     const common = { steps: 3, lr: 1e-3, seed: 5, logEvery: 1, print: () => {} };
     const one = tinyDae(8);
     await train({ ...common, batches: weighted, run: 'ww1', root: root(), model: one });
@@ -190,7 +190,7 @@ describe('train()', () => {
       const rng = new Rng(1);
       const counts: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const b: Batch = await batches(rng);
+        const b: Batch = await Promise.resolve(batches(rng));
         const g = await pool.gradients(b, variables, { l1: 0, l2: 0, variables: [] });
         tf.dispose(Object.values(g.grads));
         counts.push(pool.workerTensors[0]);

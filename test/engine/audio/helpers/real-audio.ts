@@ -26,7 +26,10 @@ export async function decodeAll(path: string, blockFrames = 1 << 16): Promise<{ 
   const channels = Array.from({ length: r.info.channels }, (_, c) => {
     const out = new Float32Array(n);
     let o = 0;
-    for (const p of parts) (out.set(p[c], o), (o += p[c].length));
+    for (const p of parts) {
+      out.set(p[c], o);
+      o += p[c].length;
+    }
     return out;
   });
   return { channels, info: r.info };
